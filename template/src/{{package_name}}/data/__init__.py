@@ -1,0 +1,1 @@
+"""Data: ingest, schema inference, validation and splitting."""

@@ -1,0 +1,1 @@
+"""Feature code shared by training and serving: one code path for both."""

@@ -1,0 +1,50 @@
+"""The preprocessing half of the model pipeline: derived features, imputation, encoding.
+
+It is part of the fitted scikit-learn pipeline that is saved with the model, so serving
+computes exactly the features that training computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from .derived import add_derived_features
+
+
+def _with_derived_names(
+    _transformer: object, input_names: Sequence[str], derived: tuple[str, ...]
+) -> list[str]:
+    return [*input_names, *derived]
+
+
+def build_preprocessor(
+    numeric: Sequence[str], categorical: Sequence[str], derived: Sequence[str]
+) -> Pipeline:
+    """Return an unfitted transformer from raw feature columns to a numeric matrix."""
+    numeric_steps = Pipeline(
+        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+    )
+    categorical_steps = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+        ]
+    )
+    columns = ColumnTransformer(
+        [
+            ("numeric", numeric_steps, [*numeric, *derived]),
+            ("categorical", categorical_steps, list(categorical)),
+        ],
+        verbose_feature_names_out=False,
+    )
+    add_features = FunctionTransformer(
+        partial(add_derived_features, names=tuple(derived)),
+        feature_names_out=partial(_with_derived_names, derived=tuple(derived)),
+    )
+    return Pipeline([("derive", add_features), ("columns", columns)])

@@ -1,0 +1,1 @@
+"""Modeling: baseline and candidate estimators, training, evaluation, the gate, the registry."""

@@ -1,0 +1,65 @@
+"""Build the candidate model and the trivial baseline from ``params.yaml``.
+
+The baseline predicts without looking at the features (the majority class, or the mean).
+A candidate that cannot beat it has learnt nothing useful (ML Test Score model-5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklearn.base import BaseEstimator
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+
+from ..config import Params, ProblemType
+from ..features.preprocess import build_preprocessor
+
+ESTIMATORS: dict[tuple[ProblemType, str], type[BaseEstimator]] = {
+    ("classification", "hist_gradient_boosting"): HistGradientBoostingClassifier,
+    ("classification", "random_forest"): RandomForestClassifier,
+    ("classification", "linear"): LogisticRegression,
+    ("regression", "hist_gradient_boosting"): HistGradientBoostingRegressor,
+    ("regression", "random_forest"): RandomForestRegressor,
+    ("regression", "linear"): Ridge,
+}
+
+
+def _seeded(estimator_class: type[BaseEstimator], settings: dict[str, Any], seed: int) -> Any:
+    accepted = estimator_class().get_params()
+    unknown = sorted(set(settings) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"{estimator_class.__name__} has no hyperparameter(s) {unknown}; "
+            f"valid names include {sorted(accepted)[:12]}"
+        )
+    if "random_state" in accepted:
+        settings = {**settings, "random_state": seed}
+    return estimator_class(**settings)
+
+
+def build_model(params: Params) -> Pipeline:
+    """Return the unfitted candidate pipeline: preprocessing then the chosen estimator."""
+    features = params.data.features
+    name = params.train.estimator
+    estimator = _seeded(
+        ESTIMATORS[(params.problem_type, name)],
+        dict(params.train.hyperparameters.get(name, {})),
+        params.seed,
+    )
+    preprocessor = build_preprocessor(features.numeric, features.categorical, features.derived)
+    return Pipeline([("features", preprocessor), ("estimator", estimator)])
+
+
+def build_baseline(problem_type: ProblemType) -> BaseEstimator:
+    """Return the trivial baseline for ``problem_type``."""
+    if problem_type == "classification":
+        return DummyClassifier(strategy="prior")
+    return DummyRegressor(strategy="mean")

@@ -1,0 +1,62 @@
+"""Final evaluation on the held-out test split: metrics and plot data for DVC.
+
+Plots are written as CSV so that ``dvc plots show`` and ``dvc plots diff`` can render and
+compare them across commits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_curve
+from sklearn.preprocessing import label_binarize
+
+from ..atomic import write_csv, write_json
+from ..config import Params
+from ..data.split import read_split
+from .metrics import rounded, score
+from .registry import load_model
+from .train import features_and_target
+
+
+def _classification_plots(model: Any, features: pd.DataFrame, target: pd.Series, out: Path) -> None:
+    predicted = model.predict(features)
+    write_csv(out / "confusion_matrix.csv", pd.DataFrame({"actual": target, "predicted": predicted}))
+    probabilities = model.predict_proba(features)
+    classes = list(model.classes_)
+    if len(classes) == 2:
+        truth, scores = (np.asarray(target) == classes[1]).astype(int), probabilities[:, 1]
+    else:  # micro-averaged one-vs-rest curve for several classes
+        truth = label_binarize(target, classes=classes).ravel()
+        scores = probabilities.ravel()
+    fpr, tpr, _ = roc_curve(truth, scores)
+    write_csv(out / "roc.csv", pd.DataFrame({"fpr": fpr.round(6), "tpr": tpr.round(6)}))
+
+
+def _regression_plots(model: Any, features: pd.DataFrame, target: pd.Series, out: Path) -> None:
+    predicted = np.round(model.predict(features), 4)
+    actual = np.asarray(target, dtype=float)
+    write_csv(
+        out / "predicted_vs_actual.csv",
+        pd.DataFrame({"actual": actual, "predicted": predicted, "residual": np.round(actual - predicted, 4)}),
+    )
+
+
+def evaluate(params: Params) -> dict[str, dict[str, float]]:
+    """Score the model and the baseline on the test split; write metrics and plot data."""
+    test_frame = read_split(params.split.output_dir, "test")
+    features, target = features_and_target(test_frame, params)
+    model = load_model(params.train.model_path)
+    baseline = load_model(params.train.baseline_path)
+    results = {
+        "model": rounded(score(params.problem_type, model, features, target)),
+        "baseline": rounded(score(params.problem_type, baseline, features, target)),
+        "test_rows": len(test_frame),
+    }
+    write_json(params.evaluate.metrics_path, results)
+    plots = _classification_plots if params.problem_type == "classification" else _regression_plots
+    plots(model, features, target, params.evaluate.plots_dir)
+    return results

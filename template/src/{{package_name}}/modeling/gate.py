@@ -1,0 +1,67 @@
+"""The model gate: a model is promoted only if it beats the baseline and the production model.
+
+Two rules, both configured in ``params.yaml`` under ``gate``:
+1. the model beats the trivial baseline on the test set by at least
+   ``min_improvement_over_baseline`` on ``metric``;
+2. when a production model's metrics are recorded, the model is not worse than it by more
+   than ``max_regression_vs_production``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..atomic import write_json
+from ..config import Params
+from .metrics import is_improvement, regression_of
+
+
+@dataclass(frozen=True)
+class GateResult:
+    passed: bool
+    metric: str
+    model: float
+    baseline: float
+    production: float | None
+    reasons: list[str]
+
+
+class GateFailedError(RuntimeError):
+    """The candidate model must not be promoted."""
+
+
+def _metric(metrics: dict[str, dict[str, float]], who: str, metric: str, source: Path) -> float:
+    try:
+        return float(metrics[who][metric])
+    except KeyError as error:
+        raise KeyError(f"{source} has no '{who}.{metric}': check gate.metric in params.yaml") from error
+
+
+def check_gate(params: Params) -> GateResult:
+    """Apply both gate rules to the test metrics and write the gate report."""
+    gate = params.gate
+    test_metrics = json.loads(params.evaluate.metrics_path.read_text(encoding="utf-8"))
+    model = _metric(test_metrics, "model", gate.metric, params.evaluate.metrics_path)
+    baseline = _metric(test_metrics, "baseline", gate.metric, params.evaluate.metrics_path)
+    reasons = []
+    if not is_improvement(gate.metric, model, baseline, gate.min_improvement_over_baseline):
+        reasons.append(
+            f"{gate.metric}={model:.4f} does not beat the baseline's {baseline:.4f} by the "
+            f"required margin gate.min_improvement_over_baseline={gate.min_improvement_over_baseline}"
+        )
+    production = None
+    if gate.production_metrics_path.exists():
+        production_metrics = json.loads(gate.production_metrics_path.read_text(encoding="utf-8"))
+        production = _metric(production_metrics, "model", gate.metric, gate.production_metrics_path)
+        loss = regression_of(gate.metric, model, production)
+        if loss > gate.max_regression_vs_production:
+            reasons.append(
+                f"{gate.metric}={model:.4f} is {loss:.4f} worse than the production model's "
+                f"{production:.4f}, more than gate.max_regression_vs_production="
+                f"{gate.max_regression_vs_production}"
+            )
+    result = GateResult(not reasons, gate.metric, model, baseline, production, reasons)
+    write_json(gate.report_path, asdict(result))
+    return result

@@ -1,0 +1,60 @@
+"""Metrics for each problem type, and which direction is better for each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+
+from ..config import ProblemType
+
+LOWER_IS_BETTER = frozenset({"mae", "rmse"})
+
+
+def is_improvement(metric: str, candidate: float, reference: float, margin: float) -> bool:
+    """True when ``candidate`` beats ``reference`` by at least ``margin`` on ``metric``."""
+    if metric in LOWER_IS_BETTER:
+        return candidate <= reference - margin
+    return candidate >= reference + margin
+
+
+def regression_of(metric: str, candidate: float, reference: float) -> float:
+    """How much worse ``candidate`` is than ``reference`` (negative when it is better)."""
+    return candidate - reference if metric in LOWER_IS_BETTER else reference - candidate
+
+
+def score(problem_type: ProblemType, model: Any, features: pd.DataFrame, target: pd.Series) -> dict[str, float]:
+    """Compute the problem type's metrics for ``model`` on one data set."""
+    predictions = model.predict(features)
+    if problem_type == "regression":
+        return {
+            "mae": float(metrics.mean_absolute_error(target, predictions)),
+            "rmse": float(np.sqrt(metrics.mean_squared_error(target, predictions))),
+            "r2": float(metrics.r2_score(target, predictions)),
+        }
+    probabilities = model.predict_proba(features)
+    classes = list(model.classes_)
+    if len(classes) == 2:
+        roc_auc = metrics.roc_auc_score(target, probabilities[:, 1])
+    else:
+        roc_auc = metrics.roc_auc_score(
+            target, probabilities, multi_class="ovr", average="macro", labels=classes
+        )
+    return {
+        "accuracy": float(metrics.accuracy_score(target, predictions)),
+        "precision_macro": float(
+            metrics.precision_score(target, predictions, average="macro", zero_division=0)
+        ),
+        "recall_macro": float(
+            metrics.recall_score(target, predictions, average="macro", zero_division=0)
+        ),
+        "f1_macro": float(metrics.f1_score(target, predictions, average="macro", zero_division=0)),
+        "roc_auc": float(roc_auc),
+    }
+
+
+def rounded(values: dict[str, float], digits: int = 6) -> dict[str, float]:
+    """Round metrics so that reruns write byte-identical metric files."""
+    return {name: round(value, digits) for name, value in values.items()}

@@ -1,0 +1,64 @@
+"""Save and load models with an integrity check.
+
+A model is a pickle, and unpickling runs code, so a model file is only loaded when its
+SHA-256 matches the digest that training recorded in the metadata file beside it. A
+missing, truncated or swapped file is refused with :class:`ModelIntegrityError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_bytes, write_json
+
+PICKLE_PROTOCOL = 5
+
+
+class ModelIntegrityError(RuntimeError):
+    """The model file is missing, or does not match the digest recorded at training time."""
+
+
+def metadata_path(model_path: Path) -> Path:
+    """Where the metadata of ``model_path`` lives (``model.pkl`` -> ``model.meta.json``)."""
+    return model_path.with_suffix(".meta.json")
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def save_model(model: Any, model_path: Path, metadata: dict[str, Any]) -> str:
+    """Write the model and its metadata atomically; return the model's SHA-256."""
+    payload = pickle.dumps(model, protocol=PICKLE_PROTOCOL)
+    digest = sha256_of(payload)
+    write_bytes(model_path, payload)
+    write_json(metadata_path(model_path), {**metadata, "sha256": digest})
+    return digest
+
+
+def load_metadata(model_path: Path) -> dict[str, Any]:
+    """Read the metadata written by :func:`save_model`."""
+    meta_file = metadata_path(model_path)
+    if not meta_file.exists():
+        raise ModelIntegrityError(f"no metadata {meta_file} for model {model_path}: retrain it")
+    metadata: dict[str, Any] = json.loads(meta_file.read_text(encoding="utf-8"))
+    return metadata
+
+
+def load_model(model_path: Path) -> Any:
+    """Load a model after checking its SHA-256 against the recorded digest."""
+    if not model_path.exists():
+        raise ModelIntegrityError(f"model {model_path} not found: run the pipeline (dvc repro)")
+    expected = load_metadata(model_path).get("sha256")
+    payload = model_path.read_bytes()
+    actual = sha256_of(payload)
+    if actual != expected:
+        raise ModelIntegrityError(
+            f"model {model_path} has SHA-256 {actual}, but training recorded {expected}: "
+            "the file is corrupt or was replaced; refusing to load it"
+        )
+    return pickle.loads(payload)  # noqa: S301 - digest verified above

@@ -1,0 +1,64 @@
+"""Train the candidate model and the baseline on the training split.
+
+Metrics on the validation split are written for model selection; the test split is not
+read here, so it stays untouched until the final evaluation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sklearn
+
+from ..atomic import write_json
+from ..config import Params
+from ..data.split import read_split
+from .estimators import build_baseline, build_model
+from .metrics import rounded, score
+from .registry import save_model
+
+
+def features_and_target(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.Series]:
+    """Select the model's input columns (in the configured order) and the label."""
+    return frame[params.data.features.input_columns], frame[params.data.target]
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def train(params: Params) -> dict[str, Any]:
+    """Fit, save and score the model and the baseline; return the validation metrics."""
+    train_frame = read_split(params.split.output_dir, "train")
+    val_frame = read_split(params.split.output_dir, "val")
+    features, target = features_and_target(train_frame, params)
+    val_features, val_target = features_and_target(val_frame, params)
+
+    model = build_model(params).fit(features, target)
+    baseline = build_baseline(params.problem_type).fit(features, target)
+
+    validation = {
+        "model": rounded(score(params.problem_type, model, val_features, val_target)),
+        "baseline": rounded(score(params.problem_type, baseline, val_features, val_target)),
+    }
+    metadata = {
+        "problem_type": params.problem_type,
+        "estimator": params.train.estimator,
+        "hyperparameters": params.train.hyperparameters.get(params.train.estimator, {}),
+        "features": params.data.features.model_dump(),
+        "target": params.data.target,
+        "seed": params.seed,
+        "train_data_sha256": file_sha256(params.split.output_dir / "train.csv"),
+        "train_rows": len(train_frame),
+        "validation_metrics": validation["model"],
+        "python": platform.python_version(),
+        "scikit_learn": sklearn.__version__,
+    }
+    save_model(model, params.train.model_path, metadata)
+    save_model(baseline, params.train.baseline_path, {**metadata, "estimator": "baseline"})
+    write_json(params.train.metrics_path, validation)
+    return validation
