@@ -26,7 +26,10 @@ class Violation:
 
     def describe(self) -> str:
         shown = ", ".join(self.examples)
-        return f"column '{self.column}': {self.check} failed for {self.failing_rows} row(s) (e.g. {shown})"
+        return (
+            f"column '{self.column}': {self.check} failed for "
+            f"{self.failing_rows} row(s) (e.g. {shown})"
+        )
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,14 @@ class DataValidationError(ValueError):
         self.report = report
 
 
+# Frame-level checks report the offending column name as the failure case.
+COLUMN_PRESENCE_CHECKS = ("column_in_dataframe", "column_in_schema")
+
+
 def _violations(cases: pd.DataFrame) -> list[Violation]:
     cases = cases.fillna({"column": "<dataframe>"}).astype({"column": str, "check": str})
+    presence = cases["check"].isin(COLUMN_PRESENCE_CHECKS)
+    cases.loc[presence, "column"] = cases.loc[presence, "failure_case"].astype(str)
     found = []
     for (column, check), group in cases.groupby(["column", "check"], sort=True):
         examples = [repr(value) for value in group["failure_case"].head(MAX_EXAMPLES)]

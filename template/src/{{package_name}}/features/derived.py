@@ -28,9 +28,7 @@ def add_derived_features(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFr
     """Return a copy of ``frame`` with the named derived features appended, in order."""
     unknown = [name for name in names if name not in DERIVED_FEATURES]
     if unknown:
-        raise KeyError(
-            f"unknown derived feature(s) {unknown}; known: {sorted(DERIVED_FEATURES)}"
-        )
+        raise KeyError(f"unknown derived feature(s) {unknown}; known: {sorted(DERIVED_FEATURES)}")
     result = frame.copy()
     for name in names:
         result[name] = DERIVED_FEATURES[name](frame)

@@ -24,7 +24,9 @@ from .train import features_and_target
 
 def _classification_plots(model: Any, features: pd.DataFrame, target: pd.Series, out: Path) -> None:
     predicted = model.predict(features)
-    write_csv(out / "confusion_matrix.csv", pd.DataFrame({"actual": target, "predicted": predicted}))
+    write_csv(
+        out / "confusion_matrix.csv", pd.DataFrame({"actual": target, "predicted": predicted})
+    )
     probabilities = model.predict_proba(features)
     classes = list(model.classes_)
     if len(classes) == 2:
@@ -41,7 +43,9 @@ def _regression_plots(model: Any, features: pd.DataFrame, target: pd.Series, out
     actual = np.asarray(target, dtype=float)
     write_csv(
         out / "predicted_vs_actual.csv",
-        pd.DataFrame({"actual": actual, "predicted": predicted, "residual": np.round(actual - predicted, 4)}),
+        pd.DataFrame(
+            {"actual": actual, "predicted": predicted, "residual": np.round(actual - predicted, 4)}
+        ),
     )
 
 

@@ -36,7 +36,9 @@ def _metric(metrics: dict[str, dict[str, float]], who: str, metric: str, source:
     try:
         return float(metrics[who][metric])
     except KeyError as error:
-        raise KeyError(f"{source} has no '{who}.{metric}': check gate.metric in params.yaml") from error
+        raise KeyError(
+            f"{source} has no '{who}.{metric}': check gate.metric in params.yaml"
+        ) from error
 
 
 def check_gate(params: Params) -> GateResult:
@@ -49,7 +51,8 @@ def check_gate(params: Params) -> GateResult:
     if not is_improvement(gate.metric, model, baseline, gate.min_improvement_over_baseline):
         reasons.append(
             f"{gate.metric}={model:.4f} does not beat the baseline's {baseline:.4f} by the "
-            f"required margin gate.min_improvement_over_baseline={gate.min_improvement_over_baseline}"
+            "required margin gate.min_improvement_over_baseline="
+            f"{gate.min_improvement_over_baseline}"
         )
     production = None
     if gate.production_metrics_path.exists():

@@ -25,7 +25,9 @@ def regression_of(metric: str, candidate: float, reference: float) -> float:
     return candidate - reference if metric in LOWER_IS_BETTER else reference - candidate
 
 
-def score(problem_type: ProblemType, model: Any, features: pd.DataFrame, target: pd.Series) -> dict[str, float]:
+def score(
+    problem_type: ProblemType, model: Any, features: pd.DataFrame, target: pd.Series
+) -> dict[str, float]:
     """Compute the problem type's metrics for ``model`` on one data set."""
     predictions = model.predict(features)
     if problem_type == "regression":
