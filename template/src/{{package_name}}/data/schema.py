@@ -65,7 +65,10 @@ def infer_schema(
 
 def save_schema(schema: pa.DataFrameSchema, path: Path) -> None:
     """Write ``schema`` as YAML."""
-    write_text(path, schema.to_yaml())
+    text = schema.to_yaml()
+    if text is None:  # pandera returns None only when given a stream to write to
+        raise RuntimeError("pandera did not serialise the schema")
+    write_text(path, text)
 
 
 def load_schema(path: Path) -> pa.DataFrameSchema:

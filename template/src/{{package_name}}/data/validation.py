@@ -77,7 +77,7 @@ def _violations(cases: pd.DataFrame) -> list[Violation]:
     found = []
     for (column, check), group in cases.groupby(["column", "check"], sort=True):
         examples = [repr(value) for value in group["failure_case"].head(MAX_EXAMPLES)]
-        found.append(Violation(column, check, len(group), examples))
+        found.append(Violation(str(column), str(check), len(group), examples))
     return found
 
 

@@ -49,7 +49,7 @@ def _regression_plots(model: Any, features: pd.DataFrame, target: pd.Series, out
     )
 
 
-def evaluate(params: Params) -> dict[str, dict[str, float]]:
+def evaluate(params: Params) -> dict[str, Any]:
     """Score the model and the baseline on the test split; write metrics and plot data."""
     test_frame = read_split(params.split.output_dir, "test")
     features, target = features_and_target(test_frame, params)

@@ -1,0 +1,42 @@
+"""Named answer combinations. Each test id names the combination it renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMBINATIONS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "regression": {
+        "project_name": "Body Mass Estimator",
+        "package_name": "body_mass",
+        "problem_type": "regression",
+        "license": "Apache-2.0",
+        "python_version": "3.12",
+    },
+    "proprietary-py313": {
+        "project_name": "Internal Penguins",
+        "license": "proprietary",
+        "python_version": "3.13",
+    },
+    "bsd": {"license": "BSD-3-Clause", "author_name": "Ada Lovelace"},
+    "remote-local": {"dvc_remote": "local", "dvc_remote_url": "/srv/dvc-storage/penguins"},
+    "remote-s3": {
+        "dvc_remote": "s3",
+        "dvc_remote_url": "s3://ml-artifacts/penguins",
+        "dvc_remote_s3_region": "us-east-2",
+        "dvc_remote_s3_endpoint_url": "https://minio.example.com",
+    },
+    "remote-gcs": {
+        "dvc_remote": "gcs",
+        "dvc_remote_url": "gs://ml-artifacts/penguins",
+        "dvc_remote_gcs_project": "penguin-research",
+    },
+    "remote-azure": {
+        "dvc_remote": "azure",
+        "dvc_remote_url": "azure://ml-artifacts/penguins",
+        "dvc_remote_azure_account": "penguinstore",
+    },
+}
+
+# The combinations whose rendered project is installed and run end to end.
+RUN_COMBINATIONS = ("defaults", "regression")

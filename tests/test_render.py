@@ -1,0 +1,139 @@
+"""Cheap structural checks on every named answer combination."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+import yaml
+
+from .combinations import COMBINATIONS
+from .helpers import QUESTIONS, check_answers_are_questions, rendered_files
+
+# A Jinja expression or statement left behind: "{{ name", "{%- if", "{# note".
+UNRENDERED_JINJA = re.compile(r"\{\{-?\s*[A-Za-z_]|\{%-?\s*[a-z]|\{#")
+# Files whose own syntax legitimately contains Jinja-like braces.
+JINJA_LIKE_ALLOWED = {"uv.lock"}
+
+pytestmark = pytest.mark.parametrize("name", sorted(COMBINATIONS))
+
+
+def test_no_unrendered_jinja_in_contents_or_paths(rendered, name):
+    project = rendered(name)
+    for path in rendered_files(project):
+        relative = path.relative_to(project)
+        assert not UNRENDERED_JINJA.search(str(relative)), relative
+        assert path.suffix != ".jinja", relative
+        if path.name in JINJA_LIKE_ALLOWED:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        match = UNRENDERED_JINJA.search(text)
+        assert match is None, f"{relative}: {text[max(match.start() - 60, 0) : match.end() + 60]!r}"
+
+
+def test_no_quote_characters_in_paths(rendered, name):
+    project = rendered(name)
+    for path in rendered_files(project):
+        assert '"' not in str(path.relative_to(project))
+        assert "'" not in str(path.relative_to(project))
+
+
+def test_answers_file_records_every_answer(rendered, name):
+    project = rendered(name)
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v1.0.0"
+    for key, value in COMBINATIONS[name].items():
+        assert answers[key] == value
+    assert set(answers) - {"_commit", "_src_path"} <= QUESTIONS
+
+
+def test_package_layout_and_metadata_agree(rendered, name):
+    project = rendered(name)
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    package = answers["package_name"]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == answers["project_slug"]
+    assert pyproject["project"]["scripts"][answers["project_slug"]] == f"{package}.cli:main"
+    for folder in ("data", "features", "modeling"):
+        assert (project / "src" / package / folder / "__init__.py").is_file()
+    for folder in ("data/raw", "data/processed", "models", "notebooks", "tests", "deploy", "docs"):
+        assert (project / folder).is_dir(), folder
+    # The interpreter pin agrees everywhere it appears.
+    version = answers["python_version"]
+    assert (project / ".python-version").read_text().strip() == version
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + version.replace(".", "")
+    assert f"Programming Language :: Python :: {version}" in pyproject["project"]["classifiers"]
+    assert (project / "uv.lock").is_file()
+
+
+def test_licence_matches_the_answer(rendered, name):
+    project = rendered(name)
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    licence_text = (project / "LICENSE").read_text()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    expected_heading = {
+        "MIT": "MIT License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "Apache-2.0": "Apache License, Version 2.0",
+        "proprietary": "All rights reserved",
+    }[answers["license"]]
+    assert expected_heading in licence_text
+    assert answers["author_name"] in licence_text
+    if answers["license"] == "proprietary":
+        assert "license" not in pyproject["project"]
+        assert "Private :: Do Not Upload" in pyproject["project"]["classifiers"]
+    else:
+        assert pyproject["project"]["license"] == answers["license"]
+
+
+def test_dvc_remote_and_plugin_match_the_answer(rendered, name):
+    project = rendered(name)
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    config = (project / ".dvc" / "config").read_text()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    pipeline = pyproject["dependency-groups"]["pipeline"]
+    remote = answers["dvc_remote"]
+    plugin = {
+        "none": "dvc>",
+        "local": "dvc>",
+        "s3": "dvc[s3]",
+        "gcs": "dvc[gs]",
+        "azure": "dvc[azure]",
+    }
+    assert any(dependency.startswith(plugin[remote]) for dependency in pipeline), pipeline
+    if remote == "none":
+        assert "remote" not in config
+        return
+    assert "remote = storage" in config
+    assert f"url = {answers['dvc_remote_url']}" in config
+    expected_extra = {
+        "local": None,
+        "s3": f"region = {answers.get('dvc_remote_s3_region')}",
+        "gcs": f"projectname = {answers.get('dvc_remote_gcs_project')}",
+        "azure": f"account_name = {answers.get('dvc_remote_azure_account')}",
+    }[remote]
+    if expected_extra:
+        assert expected_extra in config
+    lock = (project / "uv.lock").read_text()
+    if remote in {"s3", "gcs", "azure"}:
+        assert f'name = "dvc-{ {"s3": "s3", "gcs": "gs", "azure": "azure"}[remote] }"' in lock
+
+
+def test_params_select_the_problem_type(rendered, name):
+    project = rendered(name)
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["problem_type"] == answers["problem_type"]
+    expected_target = {"classification": "species", "regression": "body_mass_g"}
+    assert params["data"]["target"] == expected_target[answers["problem_type"]]
+    stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    assert list(stages) == ["ingest", "validate", "split", "train", "evaluate", "gate"]
+    for stage in stages.values():
+        assert stage["cmd"].startswith(answers["project_slug"] + " ")
+
+
+def test_the_test_helper_refuses_unknown_answer_keys(name):
+    check_answers_are_questions(COMBINATIONS[name])
+    with pytest.raises(AssertionError, match="pakage_name"):
+        check_answers_are_questions({"pakage_name": "typo"})

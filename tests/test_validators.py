@@ -1,0 +1,140 @@
+"""Every validator in copier.yml refuses a bad answer before anything is written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from .helpers import render
+
+# (question, bad answer, words the error must contain: the rule and a valid example)
+BAD_ANSWERS = [
+    ("project_name", "   ", ["must not be empty", "Penguin Classifier"]),
+    ("project_slug", "My Project", ["lowercase", "penguin-classifier"]),
+    ("project_slug", "Penguins", ["lowercase", "penguin-classifier"]),
+    ("project_slug", "-penguins", ["starting with a letter", "penguin-classifier"]),
+    ("package_name", "penguin-model", ["no dashes", "penguin_classifier"]),
+    ("package_name", "2penguins", ["not starting with a digit", "penguin_classifier"]),
+    ("package_name", "class", ["Python keyword", "penguin_classifier"]),
+    ("package_name", "Penguins", ["lowercase", "penguin_classifier"]),
+    ("project_description", "", ["must not be empty", "Classify penguin species"]),
+    ("project_description", 'Says "hi"', ["double quotes", "Classify penguin species"]),
+    ("author_name", " ", ["must not be empty", "Jane Doe"]),
+    ("author_email", "jane.doe", ["not a valid email", "jane.doe@example.com"]),
+    ("author_email", "jane@doe", ["not a valid email", "jane.doe@example.com"]),
+    ("author_email", "jane doe@example.com", ["not a valid email", "jane.doe@example.com"]),
+    ("github_owner", "jane_doe", ["not a valid GitHub owner", "jane-doe"]),
+    ("github_owner", "-jane", ["not a valid GitHub owner", "jane-doe"]),
+    ("copyright_year", "26", ["four-digit year", "2026"]),
+    ("license", "GPL-3.0", ["GPL-3.0", "MIT", "Apache-2.0"]),
+    ("python_version", "3.10", ["3.10", "3.11", "3.12", "3.13"]),
+    ("python_version", "2.7", ["2.7", "3.11"]),
+    ("problem_type", "clustering", ["clustering", "classification", "regression"]),
+    ("dvc_remote", "ftp", ["ftp", "none", "local", "s3", "gcs", "azure"]),
+]
+
+# Remote-specific answers are only asked for their remote.
+BAD_REMOTE_ANSWERS = [
+    (
+        {"dvc_remote": "local", "dvc_remote_url": "relative/path"},
+        ["absolute path", "/srv/dvc-storage/"],
+    ),
+    (
+        {"dvc_remote": "s3", "dvc_remote_url": "gs://bucket/x"},
+        ["s3://bucket-name/prefix", "s3://my-bucket/"],
+    ),
+    ({"dvc_remote": "s3", "dvc_remote_s3_region": "Europe"}, ["not an AWS region", "eu-west-1"]),
+    (
+        {"dvc_remote": "s3", "dvc_remote_s3_endpoint_url": "minio:9000"},
+        ["http(s) URL", "https://minio.example.com"],
+    ),
+    (
+        {"dvc_remote": "gcs", "dvc_remote_url": "s3://bucket"},
+        ["gs://bucket-name/prefix", "gs://my-bucket/"],
+    ),
+    (
+        {"dvc_remote": "gcs", "dvc_remote_gcs_project": "X"},
+        ["Google Cloud project ID", "my-ml-project"],
+    ),
+    (
+        {"dvc_remote": "azure", "dvc_remote_url": "azure://A_B"},
+        ["azure://container-name", "azure://my-container/"],
+    ),
+    (
+        {"dvc_remote": "azure", "dvc_remote_azure_account": "My-Store"},
+        ["storage account", "mlprojectstorage"],
+    ),
+]
+
+
+def _assert_refused(template_clone, tmp_path, answers, expected_words):
+    destination = tmp_path / "project"
+    # Copier names the question: "Validation error for question 'x'" or "Invalid choice for 'x'".
+    question = next(reversed(answers))
+    with pytest.raises(ValueError, match=f"for (question )?'{question}'") as refused:
+        render(template_clone, destination, answers, skip_tasks=True)
+    message = str(refused.value)
+    for word in expected_words:
+        assert word in message, message
+    assert not destination.exists() or not any(destination.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "expected_words"),
+    BAD_ANSWERS,
+    ids=[f"{question}={answer!r}" for question, answer, _ in BAD_ANSWERS],
+)
+def test_bad_answer_is_refused_and_nothing_is_written(
+    template_clone, tmp_path, question, answer, expected_words
+):
+    _assert_refused(template_clone, tmp_path, {question: answer}, expected_words)
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected_words"),
+    BAD_REMOTE_ANSWERS,
+    ids=[
+        next(reversed(answers.items()))[0] + "-" + answers["dvc_remote"]
+        for answers, _ in BAD_REMOTE_ANSWERS
+    ],
+)
+def test_bad_remote_answer_is_refused(template_clone, tmp_path, answers, expected_words):
+    _assert_refused(template_clone, tmp_path, answers, expected_words)
+
+
+def test_every_question_with_free_text_has_a_validator_test():
+    """A new free-text question must come with a bad-answer case above."""
+    from .helpers import COPIER_CONFIG
+
+    covered = {question for question, _, _ in BAD_ANSWERS}
+    covered |= {key for answers, _ in BAD_REMOTE_ANSWERS for key in answers}
+    with_validator = {
+        key for key, spec in COPIER_CONFIG.items() if isinstance(spec, dict) and "validator" in spec
+    }
+    assert with_validator <= covered, sorted(with_validator - covered)
+
+
+def test_command_line_refuses_bad_answer_and_writes_nothing(template_clone, tmp_path):
+    destination = tmp_path / "project"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--defaults",
+            "--trust",
+            "--data",
+            "package_name=my-package",
+            str(template_clone),
+            str(destination),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "no dashes" in result.stdout + result.stderr
+    assert not destination.exists() or not any(destination.iterdir())
