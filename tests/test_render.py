@@ -11,8 +11,9 @@ import yaml
 from .combinations import COMBINATIONS
 from .helpers import QUESTIONS, check_answers_are_questions, rendered_files
 
-# A Jinja expression or statement left behind: "{{ name", "{%- if", "{# note".
-UNRENDERED_JINJA = re.compile(r"\{\{-?\s*[A-Za-z_]|\{%-?\s*[a-z]|\{#")
+# A Jinja expression or statement left behind: "{{ name", "{%- if", "{# note". GitHub
+# Actions expressions ("${{ github.sha }}") are meant to be in the generated workflows.
+UNRENDERED_JINJA = re.compile(r"(?<!\$)\{\{-?\s*[A-Za-z_]|\{%-?\s*[a-z]|\{#")
 # Files whose own syntax legitimately contains Jinja-like braces.
 JINJA_LIKE_ALLOWED = {"uv.lock"}
 
@@ -62,7 +63,9 @@ def test_package_layout_and_metadata_agree(rendered, name):
     # The interpreter pin agrees everywhere it appears.
     version = answers["python_version"]
     assert (project / ".python-version").read_text().strip() == version
-    assert pyproject["tool"]["ruff"]["target-version"] == "py" + version.replace(".", "")
+    assert pyproject["project"]["requires-python"] == ">=3.11"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py311"  # the supported floor
+    assert pyproject["tool"]["mypy"]["python_version"] == version
     assert f"Programming Language :: Python :: {version}" in pyproject["project"]["classifiers"]
     assert (project / "uv.lock").is_file()
 
@@ -128,7 +131,7 @@ def test_params_select_the_problem_type(rendered, name):
     expected_target = {"classification": "species", "regression": "body_mass_g"}
     assert params["data"]["target"] == expected_target[answers["problem_type"]]
     stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
-    assert list(stages) == ["ingest", "validate", "split", "train", "evaluate", "gate"]
+    assert list(stages) == ["ingest", "validate", "split", "train", "evaluate", "gate", "canary"]
     for stage in stages.values():
         assert stage["cmd"].startswith(answers["project_slug"] + " ")
 

@@ -79,6 +79,24 @@ class GateParams(_Strict):
     report_path: Path
 
 
+class MicroBatchParams(_Strict):
+    max_rows: int = Field(ge=1)
+    window_ms: float = Field(ge=0, le=100)
+
+
+class ServingParams(_Strict):
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+    max_batch_size: int = Field(ge=1)
+    micro_batch: MicroBatchParams
+
+
+class CanaryParams(_Strict):
+    report_path: Path
+    single_requests: int = Field(ge=0)
+    startup_timeout_s: float = Field(gt=0)
+
+
 class Params(_Strict):
     seed: int
     problem_type: ProblemType
@@ -88,6 +106,8 @@ class Params(_Strict):
     train: TrainParams
     evaluate: EvaluateParams
     gate: GateParams
+    serving: ServingParams
+    canary: CanaryParams
 
 
 class ParamsError(ValueError):

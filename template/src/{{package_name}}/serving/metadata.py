@@ -1,0 +1,91 @@
+"""What ``GET /metadata`` reports: which model, trained on which data, from which code.
+
+The git commit comes from the ``GIT_COMMIT`` environment variable (the Docker build sets
+it) or from ``git rev-parse HEAD`` in a working copy; the template version from
+``TEMPLATE_VERSION`` or the ``_commit`` recorded in ``.copier-answers.yml``. A value that
+cannot be found is reported as null: metadata never stops the service.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import __version__
+from ..config import Params
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+def git_commit(root: Path) -> str | None:
+    """The commit the code was built from, or None when it cannot be known."""
+    from_env = os.environ.get("GIT_COMMIT", "").strip()
+    if from_env:
+        return from_env
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [git, "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and commit else None
+
+
+def template_version(root: Path) -> str | None:
+    """The copier-mlops version this project was generated from (or last updated to)."""
+    from_env = os.environ.get("TEMPLATE_VERSION", "").strip()
+    if from_env:
+        return from_env
+    try:
+        answers = yaml.safe_load((root / ANSWERS_FILE).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    commit = answers.get("_commit") if isinstance(answers, dict) else None
+    return str(commit) if commit else None
+
+
+def _test_metrics(path: Path) -> dict[str, Any] | None:
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return metrics.get("model") if isinstance(metrics, dict) else None
+
+
+def build_metadata(params: Params, root: Path, model_metadata: dict[str, Any]) -> dict[str, Any]:
+    """Collect the metadata of the loaded model and of the running code."""
+    return {
+        "model_version": str(model_metadata.get("sha256", ""))[:12] or None,
+        "model_sha256": model_metadata.get("sha256"),
+        "train_data_sha256": model_metadata.get("train_data_sha256"),
+        "problem_type": params.problem_type,
+        "target": params.data.target,
+        "estimator": model_metadata.get("estimator"),
+        "input_columns": params.data.features.input_columns,
+        "metrics": {
+            "validation": model_metadata.get("validation_metrics"),
+            "test": _test_metrics(root / params.evaluate.metrics_path),
+        },
+        "trained_with": {
+            "python": model_metadata.get("python"),
+            "scikit_learn": model_metadata.get("scikit_learn"),
+        },
+        "git_commit": git_commit(root),
+        "template_version": template_version(root),
+        "package_version": __version__,
+    }
