@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import _clone_working_tree  # noqa: E402 - needs ROOT on sys.path
-from tests.helpers import project_env  # noqa: E402
+from tests.helpers import copier_copy_command, project_env  # noqa: E402, F401 - re-exported
 
 
 def clone_template(destination: Path) -> Path:

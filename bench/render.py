@@ -7,11 +7,10 @@ Two figures: the render alone (`--skip-tasks`), and the render with the copy tas
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-from _common import clone_template, run, summary, timed
+from _common import clone_template, copier_copy_command, run, summary, timed
 
 RUNS = 5
 
@@ -23,11 +22,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch_path = Path(scratch)
         template = clone_template(scratch_path / "template")
-        copier = [sys.executable, "-m", "copier", "copy", "--defaults", "--trust", "--quiet"]
 
         def render(index: int, *extra: str) -> Path:
             destination = scratch_path / f"project-{index}{'-'.join(extra)}"
-            run([*copier, *extra, str(template), str(destination)], scratch_path)
+            run(copier_copy_command(template, destination, "--quiet", *extra), scratch_path)
             return destination
 
         bare = [timed(lambda i=i: render(i, "--skip-tasks")) for i in range(runs)]

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import clone_template, project_env
+import yaml
+from _common import clone_template, copier_copy_command, project_env
 
 CONCURRENCY = (1, 8, 32)
 BATCH_ROWS = 1000
@@ -212,19 +213,12 @@ def sh(command: list[str], cwd: Path, timeout: float = 1200) -> str:
 def render_default_project(scratch: Path) -> Path:
     template = clone_template(scratch / "template")
     project = scratch / "project"
-    copier = [sys.executable, "-m", "copier", "copy", "--defaults", "--trust", "--quiet"]
-    sh([*copier, str(template), str(project)], scratch)
+    sh(copier_copy_command(template, project, "--quiet"), scratch)
     return project
 
 
 def answers(project: Path) -> dict[str, str]:
-    text = (project / ".copier-answers.yml").read_text()
-    found = {}
-    for line in text.splitlines():
-        if ":" in line and not line.startswith("#"):
-            key, value = line.split(":", 1)
-            found[key.strip()] = value.strip().strip("'\"")
-    return found
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
 
 IN_PROCESS = textwrap.dedent(

@@ -7,31 +7,17 @@ so the figure measures the project, not the network.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import clone_template, run
+from _common import clone_template, copier_copy_command, run
 
 
 def copy_and_make_all(template: Path, destination: Path) -> dict[str, float]:
     phases: dict[str, float] = {}
     start = time.perf_counter()
-    run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--defaults",
-            "--trust",
-            "--quiet",
-            str(template),
-            str(destination),
-        ],
-        destination.parent,
-    )
+    run(copier_copy_command(template, destination, "--quiet"), destination.parent)
     phases["copier copy (with git init, uv lock)"] = time.perf_counter() - start
     mark = time.perf_counter()
     run(["make", "all"], destination)

@@ -79,6 +79,14 @@ def render(
     return destination
 
 
+def copier_copy_command(template: Path, destination: Path, *options: str) -> list[str]:
+    """`copier copy --defaults --trust` from the command line, as a user types it."""
+    return [
+        sys.executable, "-m", "copier", "copy", "--defaults", "--trust", *options,
+        str(template), str(destination),
+    ]  # fmt: skip
+
+
 def run(
     command: Sequence[str], cwd: Path, *, check: bool = True, timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:

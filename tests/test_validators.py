@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
-from .helpers import render
+from .helpers import copier_copy_command, render
 
 # (question, bad answer, words the error must contain: the rule and a valid example)
 BAD_ANSWERS = [
@@ -119,18 +118,7 @@ def test_every_question_with_free_text_has_a_validator_test():
 def test_command_line_refuses_bad_answer_and_writes_nothing(template_clone, tmp_path):
     destination = tmp_path / "project"
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "copier",
-            "copy",
-            "--defaults",
-            "--trust",
-            "--data",
-            "package_name=my-package",
-            str(template_clone),
-            str(destination),
-        ],
+        copier_copy_command(template_clone, destination, "--data", "package_name=my-package"),
         capture_output=True,
         text=True,
         check=False,

@@ -51,9 +51,16 @@ def load_metadata(model_path: Path) -> dict[str, Any]:
 
 def load_model(model_path: Path) -> Any:
     """Load a model after checking its SHA-256 against the recorded digest."""
+    model, _ = load_verified_model(model_path)
+    return model
+
+
+def load_verified_model(model_path: Path) -> tuple[Any, dict[str, Any]]:
+    """Load a model and the metadata whose digest it was checked against."""
     if not model_path.exists():
         raise ModelIntegrityError(f"model {model_path} not found: run the pipeline (dvc repro)")
-    expected = load_metadata(model_path).get("sha256")
+    metadata = load_metadata(model_path)
+    expected = metadata.get("sha256")
     payload = model_path.read_bytes()
     actual = sha256_of(payload)
     if actual != expected:
@@ -61,4 +68,4 @@ def load_model(model_path: Path) -> Any:
             f"model {model_path} has SHA-256 {actual}, but training recorded {expected}: "
             "the file is corrupt or was replaced; refusing to load it"
         )
-    return pickle.loads(payload)  # noqa: S301 - digest verified above
+    return pickle.loads(payload), metadata  # noqa: S301 - digest verified above

@@ -24,7 +24,7 @@ from typing import Any
 from ..atomic import write_json
 from ..config import Params
 from ..data.split import read_split
-from ..modeling.registry import load_metadata, load_model
+from ..modeling.registry import load_verified_model
 from .frames import frame_to_records
 
 MAX_REPORTED_MISMATCHES = 10
@@ -142,7 +142,8 @@ def run_canary(params: Params, params_path: Path, root: Path) -> CanaryReport:
     test_frame = read_split(root / params.split.output_dir, "test")
     features = test_frame[params.data.features.input_columns]
     model_path = root / params.train.model_path
-    expected = load_model(model_path).predict(features).tolist()
+    model, model_metadata = load_verified_model(model_path)
+    expected = model.predict(features).tolist()
     records = frame_to_records(features)
     problems: list[str] = []
     batch_matches = single_matches = 0
@@ -173,7 +174,7 @@ def run_canary(params: Params, params_path: Path, root: Path) -> CanaryReport:
             )
     report = CanaryReport(
         passed=not problems and batch_matches == len(records),
-        model_sha256=load_metadata(model_path).get("sha256"),
+        model_sha256=model_metadata.get("sha256"),
         rows=len(records),
         batch_matches=batch_matches,
         single_requests=singles,

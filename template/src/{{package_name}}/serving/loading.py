@@ -1,6 +1,6 @@
 """Load the model for serving: verified, warmed, or refused with a clear reason.
 
-Loading goes through :func:`load_model`, which unpickles the file only when its SHA-256
+Loading goes through :func:`load_verified_model`, which unpickles the file only when its SHA-256
 matches the digest that training recorded. A missing, corrupt or tampered model (or one
 that fails its warm-up prediction) leaves the service up but not ready: ``/ready`` and the
 prediction endpoints answer 503 with the reason, and the reason is logged once.
@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from ..modeling.registry import load_metadata, load_model
+from ..modeling.registry import load_verified_model
 
 logger = logging.getLogger(__name__)
 _limited = threading.local()
@@ -56,8 +56,7 @@ class ModelHolder:
     def load(self, warmup: pd.DataFrame) -> bool:
         """Load, verify and warm the model; on failure, log why and stay not ready."""
         try:
-            model = load_model(self.model_path)
-            metadata = load_metadata(self.model_path)
+            model, metadata = load_verified_model(self.model_path)
             single_threaded_native_code()  # after unpickling, which loads the native libraries
             model.predict(warmup)  # the first call pays one-off costs; not a client's request
         except Exception as error:  # any failure means: serve nothing, say why
