@@ -6,6 +6,7 @@ renames it over the target with ``os.replace``, which is atomic on POSIX and Win
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -57,3 +58,12 @@ def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
     """Write ``frame`` as CSV without its index."""
     with atomic_open(path, "w") as handle:
         frame.to_csv(handle, index=False, lineterminator="\n")
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, read in chunks so large files need little memory."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -6,8 +6,10 @@ and the rule, before any stage does work.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -21,28 +23,43 @@ class _Strict(BaseModel):
 
 
 class FeatureParams(_Strict):
-    numeric: list[str] = Field(min_length=0)
-    categorical: list[str] = Field(min_length=0)
+    numeric: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+    boolean: list[str] = Field(default_factory=list)
     derived: list[str] = Field(default_factory=list)
 
     @property
     def input_columns(self) -> list[str]:
-        """Raw columns the model reads, in a fixed order (numeric first, then categorical)."""
-        return [*self.numeric, *self.categorical]
+        """Raw columns the model reads, in a fixed order: numeric, categorical, boolean."""
+        return [*self.numeric, *self.categorical, *self.boolean]
+
+
+class CsvParams(_Strict):
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    encoding: str | None = None
 
 
 class DataParams(_Strict):
-    source: str
+    source: str = Field(min_length=1)
+    query: str | None = None
+    csv: CsvParams = CsvParams()
     raw_path: Path
-    target: str
+    target: str = Field(min_length=1)
     features: FeatureParams
 
     @model_validator(mode="after")
-    def _target_is_not_a_feature(self) -> DataParams:
-        if self.target in self.features.input_columns:
+    def _features_are_usable(self) -> DataParams:
+        columns = self.features.input_columns
+        if self.target in columns:
             raise ValueError(f"target '{self.target}' must not also be listed as a feature")
-        if not self.features.input_columns:
-            raise ValueError("list at least one numeric or categorical feature")
+        if not columns:
+            raise ValueError(
+                "no feature columns are listed: run the 'adopt' command to choose them "
+                "from the data, or list them under data.features"
+            )
+        repeated = sorted({name for name in columns if columns.count(name) > 1})
+        if repeated:
+            raise ValueError(f"feature(s) {repeated} are listed more than once")
         return self
 
 
@@ -50,6 +67,13 @@ class SchemaParams(_Strict):
     path: Path
     range_margin: float = Field(ge=0, le=1)
     max_categories: int = Field(ge=1)
+    missing_margin: float = Field(ge=0, le=1)
+    duplicate_margin: float = Field(ge=0, le=1)
+    min_rows: int = Field(ge=3)
+
+
+class ReportParams(_Strict):
+    report_path: Path
 
 
 class SplitParams(_Strict):
@@ -61,14 +85,36 @@ class SplitParams(_Strict):
 class TrainParams(_Strict):
     estimator: Literal["hist_gradient_boosting", "random_forest", "linear"]
     hyperparameters: dict[str, dict[str, bool | int | float | str | None]]
-    model_path: Path
-    baseline_path: Path
+    model_dir: Path
     metrics_path: Path
+
+    @property
+    def model_path(self) -> Path:
+        """The candidate model (its metadata is ``model.meta.json`` beside it)."""
+        return self.model_dir / "model.pkl"
+
+    @property
+    def baseline_path(self) -> Path:
+        """The trivial baseline the gate compares the model with."""
+        return self.model_dir / "baseline.pkl"
+
+
+class PlotParams(_Strict):
+    template: str
+    x: str
+    y: str
+    title: str
+
+
+class EvaluatePlotsParams(_Strict):
+    predictions: PlotParams
+    curve: PlotParams
 
 
 class EvaluateParams(_Strict):
     metrics_path: Path
     plots_dir: Path
+    plots: EvaluatePlotsParams
 
 
 class GateParams(_Strict):
@@ -102,6 +148,9 @@ class Params(_Strict):
     problem_type: ProblemType
     data: DataParams
     schema_: SchemaParams = Field(alias="schema")
+    ingest: ReportParams
+    validate_: ReportParams = Field(alias="validate")
+    adopt: ReportParams
     split: SplitParams
     train: TrainParams
     evaluate: EvaluateParams
@@ -114,6 +163,33 @@ class ParamsError(ValueError):
     """``params.yaml`` is missing, unreadable or breaks a rule."""
 
 
+def _describe(item: Any, raw: Any) -> str:
+    """One pydantic error as 'key.path: rule', with the allowed keys for an unknown key."""
+    location = [str(part) for part in item["loc"]]
+    where = ".".join(location)
+    if item["type"] != "extra_forbidden":
+        return f"{where}: {item['msg']}"
+    section = raw
+    for part in location[:-1]:
+        section = section.get(part, {}) if isinstance(section, dict) else {}
+    model: Any = Params
+    for part in location[:-1]:
+        field = next(
+            (f for n, f in model.model_fields.items() if part in (n, f.alias)), None
+        )
+        model = getattr(field, "annotation", None) if field else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            model = None
+            break
+    if model is None:
+        return f"{where}: unknown key"
+    allowed = sorted(field.alias or name for name, field in model.model_fields.items())
+    known = [name for name in allowed if name not in section]
+    close = difflib.get_close_matches(location[-1], known or allowed, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"{where}: unknown key (allowed: {', '.join(allowed)}){hint}"
+
+
 def load_params(path: str | Path = DEFAULT_PARAMS_PATH) -> Params:
     """Read and validate the pipeline parameters."""
     params_path = Path(path)
@@ -121,11 +197,15 @@ def load_params(path: str | Path = DEFAULT_PARAMS_PATH) -> Params:
         raw = yaml.safe_load(params_path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise ParamsError(f"{params_path} not found: run from the project root") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ParamsError(f"{params_path} is not valid YAML{where}: {problem}") from error
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{params_path} must be a mapping of sections such as data:, train:")
     try:
         return Params.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-            for item in error.errors()
-        )
+        problems = "; ".join(_describe(item, raw) for item in error.errors())
         raise ParamsError(f"{params_path} is invalid: {problems}") from error

@@ -1,19 +1,54 @@
-"""Infer a pandera schema from training data and keep it as a versioned YAML artifact.
+"""Infer the data schema from reference data and keep it as a versioned YAML artifact.
 
-The schema records each column's type, nullability, value range (widened by a margin so
-that honest new data is not refused) and, for text columns, the allowed categories.
-Commit the schema file: a change to it is a reviewed change to what the model accepts.
+The schema has two parts, kept in one file:
+- the pandera schema: each model column's type, value range (widened by a margin so that
+  honest new data is not refused), allowed categories and whether it may be missing;
+- ``quality``: rules about the data set as a whole that pandera does not express: the
+  fewest rows the split can use, the largest share of exact duplicate rows, and for each
+  column the largest share of missing values (the reference's share plus a margin).
+Columns the model does not use are recorded by name only, so their content is never
+refused. Commit the schema: a change to it is a reviewed change to what the model accepts.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+import yaml
 
 from ..atomic import write_text
+from ..config import Params
+
+QUALITY_KEY = "quality"
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """Data-set-level rules checked next to the pandera schema."""
+
+    min_rows: int
+    max_duplicate_fraction: float
+    max_missing_fraction: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "min_rows": self.min_rows,
+            "max_duplicate_fraction": self.max_duplicate_fraction,
+            "max_missing_fraction": dict(self.max_missing_fraction),
+        }
+
+
+@dataclass(frozen=True)
+class DataSchema:
+    """The pandera schema of the columns and the data-set-level quality rules."""
+
+    columns: pa.DataFrameSchema
+    quality: QualityRules
 
 
 def _numeric_column(series: pd.Series, margin: float) -> pa.Column:
@@ -32,49 +67,130 @@ def _numeric_column(series: pd.Series, margin: float) -> pa.Column:
     )
 
 
-def _categorical_column(series: pd.Series, max_categories: int) -> pa.Column:
-    categories = sorted(str(value) for value in series.dropna().unique())
-    if len(categories) > max_categories:
-        raise ValueError(
-            f"column '{series.name}' has {len(categories)} distinct values, more than "
-            f"schema.max_categories={max_categories}: raise the limit or drop the column"
-        )
+def _categorical_column(series: pd.Series) -> pa.Column:
+    categories = sorted({str(value) for value in series.dropna().unique()})
     return pa.Column(
-        str,
+        # Python-backed strings: the schema must not depend on whether pyarrow is installed
+        # (the serving image does not have it).
+        pd.StringDtype("python"),
         checks=[pa.Check.isin(categories)],
         nullable=bool(series.isna().any()),
         coerce=True,
     )
 
 
+def _model_column(series: pd.Series, *, categorical: bool, margin: float) -> pa.Column:
+    if categorical:
+        return _categorical_column(series)
+    if pd.api.types.is_bool_dtype(series):
+        return pa.Column(bool, nullable=bool(series.isna().any()), coerce=True)
+    return _numeric_column(series, margin)
+
+
+def _round_up(value: float, digits: int = 4) -> float:
+    scale = 10**digits
+    return min(1.0, math.ceil(value * scale) / scale)
+
+
 def infer_schema(
-    frame: pd.DataFrame, *, range_margin: float, max_categories: int, name: str = "raw"
-) -> pa.DataFrameSchema:
-    """Infer types, ranges, categories and nullability for every column of ``frame``."""
+    frame: pd.DataFrame,
+    *,
+    model_columns: list[str],
+    categorical_columns: list[str],
+    params: Params,
+    name: str = "raw",
+) -> DataSchema:
+    """Infer the schema of ``frame``; only ``model_columns`` get types, ranges and categories.
+
+    ``categorical_columns`` are recorded as text with their categories even when the
+    values look numeric (a class label such as 0/1/2 is a category).
+    """
+    settings = params.schema_
     columns: dict[str, pa.Column] = {}
+    missing: dict[str, float] = {}
     for column in frame.columns:
         series = frame[column]
-        if pd.api.types.is_bool_dtype(series):
-            columns[column] = pa.Column(bool, nullable=bool(series.isna().any()), coerce=True)
-        elif pd.api.types.is_numeric_dtype(series):
-            columns[column] = _numeric_column(series, range_margin)
-        else:
-            columns[column] = _categorical_column(series, max_categories)
-    return pa.DataFrameSchema(columns, name=name, strict=True, ordered=False, coerce=True)
+        if column not in model_columns:
+            columns[column] = pa.Column(nullable=True, required=False, coerce=False)
+            continue
+        columns[column] = _model_column(
+            series, categorical=column in categorical_columns, margin=settings.range_margin
+        )
+        share = float(series.isna().mean())
+        if share > 0:
+            missing[column] = _round_up(share + settings.missing_margin)
+    duplicates = float(frame.duplicated().mean()) if len(frame) else 0.0
+    quality = QualityRules(
+        min_rows=settings.min_rows,
+        max_duplicate_fraction=_round_up(duplicates + settings.duplicate_margin),
+        max_missing_fraction=missing,
+    )
+    pandera_schema = pa.DataFrameSchema(
+        columns, name=name, strict=True, ordered=False, coerce=True
+    )
+    return DataSchema(pandera_schema, quality)
 
 
-def save_schema(schema: pa.DataFrameSchema, path: Path) -> None:
-    """Write ``schema`` as YAML."""
-    text = schema.to_yaml()
+def categorical_model_columns(params: Params) -> list[str]:
+    """Columns recorded as categories: the categorical features, and a classifier's target."""
+    categorical = list(params.data.features.categorical)
+    if params.problem_type == "classification":
+        categorical.append(params.data.target)
+    return categorical
+
+
+def model_columns(params: Params) -> list[str]:
+    """Every column the model reads, and the target."""
+    return [*params.data.features.input_columns, params.data.target]
+
+
+def infer_for_params(frame: pd.DataFrame, params: Params) -> DataSchema:
+    """Infer the schema of the columns that ``params`` names as features and target."""
+    return infer_schema(
+        frame,
+        model_columns=model_columns(params),
+        categorical_columns=categorical_model_columns(params),
+        params=params,
+    )
+
+
+def save_schema(schema: DataSchema, path: Path) -> None:
+    """Write the pandera schema and the quality rules to one YAML file."""
+    text = schema.columns.to_yaml()
     if text is None:  # pandera returns None only when given a stream to write to
         raise RuntimeError("pandera did not serialise the schema")
-    write_text(path, text)
+    quality = yaml.safe_dump({QUALITY_KEY: schema.quality.to_dict()}, sort_keys=False)
+    write_text(path, text + quality)
+
+
+def _read(path: Path) -> str:
+    if not Path(path).exists():
+        raise FileNotFoundError(
+            f"schema {path} not found: create it with the 'adopt' or 'infer-schema' "
+            "command and commit it"
+        )
+    return Path(path).read_text(encoding="utf-8")
 
 
 def load_schema(path: Path) -> pa.DataFrameSchema:
-    """Read a schema written by :func:`save_schema`."""
-    if not Path(path).exists():
-        raise FileNotFoundError(
-            f"schema {path} not found: create it with the 'infer-schema' command and commit it"
-        )
-    return pa.DataFrameSchema.from_yaml(Path(path).read_text(encoding="utf-8"))
+    """Read the pandera part of a schema written by :func:`save_schema`."""
+    return pa.DataFrameSchema.from_yaml(_read(path))
+
+
+def load_quality(path: Path) -> QualityRules:
+    """Read the quality rules of a schema written by :func:`save_schema`."""
+    raw = (yaml.safe_load(_read(path)) or {}).get(QUALITY_KEY) or {}
+    return QualityRules(
+        min_rows=int(raw.get("min_rows", 1)),
+        max_duplicate_fraction=float(raw.get("max_duplicate_fraction", 1.0)),
+        max_missing_fraction={
+            str(name): float(share)
+            for name, share in (raw.get("max_missing_fraction") or {}).items()
+        },
+    )
+
+
+def load_data_schema(path: Path) -> DataSchema:
+    """Read both parts of a schema file."""
+    return DataSchema(load_schema(path), load_quality(path))
+

@@ -1,16 +1,21 @@
 """Validate data against the committed schema and explain every violation.
 
 Validation is lazy: it collects all failures, so one run reports every column and rule
-that is broken instead of stopping at the first.
+that is broken instead of stopping at the first. Besides the pandera schema it checks the
+schema's data-set rules (enough rows, few exact duplicates, missing values no more common
+than in the reference) and that every column ``params.yaml`` names exists.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
 import pandera.errors
-import pandera.pandas as pa
+
+from .schema import DataSchema
 
 MAX_EXAMPLES = 5
 
@@ -38,6 +43,7 @@ class ValidationReport:
 
     rows: int
     violations: list[Violation]
+    duplicate_rows: int = 0
 
     @property
     def valid(self) -> bool:
@@ -46,24 +52,17 @@ class ValidationReport:
     def to_dict(self) -> dict[str, object]:
         return {
             "rows": self.rows,
+            "duplicate_rows": self.duplicate_rows,
             "valid": self.valid,
             "violations": [violation.__dict__ for violation in self.violations],
         }
 
     def describe(self) -> str:
         if self.valid:
-            return f"{self.rows} rows valid"
+            return f"{self.rows} rows valid ({self.duplicate_rows} exact duplicate rows)"
         lines = [f"{len(self.violations)} schema violation(s) in {self.rows} rows:"]
         lines += [f"  - {violation.describe()}" for violation in self.violations]
         return "\n".join(lines)
-
-
-class DataValidationError(ValueError):
-    """Data broke the schema; ``report`` lists each column and rule."""
-
-    def __init__(self, report: ValidationReport) -> None:
-        super().__init__(report.describe())
-        self.report = report
 
 
 # Frame-level checks report the offending column name as the failure case.
@@ -74,6 +73,11 @@ def _violations(cases: pd.DataFrame) -> list[Violation]:
     cases = cases.fillna({"column": "<dataframe>"}).astype({"column": str, "check": str})
     presence = cases["check"].isin(COLUMN_PRESENCE_CHECKS)
     cases.loc[presence, "column"] = cases.loc[presence, "failure_case"].astype(str)
+    # A value of the wrong type fails coercion; the dtype and value checks that then fail
+    # on the same column only repeat it (with a Python error as the "value"), so drop them.
+    uncoercible = set(cases.loc[cases["check"].str.startswith("coerce_dtype"), "column"])
+    repeats = cases["column"].isin(uncoercible) & ~cases["check"].str.startswith("coerce_dtype")
+    cases = cases[~repeats]
     found = []
     for (column, check), group in cases.groupby(["column", "check"], sort=True):
         examples = [repr(value) for value in group["failure_case"].head(MAX_EXAMPLES)]
@@ -81,18 +85,65 @@ def _violations(cases: pd.DataFrame) -> list[Violation]:
     return found
 
 
-def check_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> ValidationReport:
+def _quality_violations(frame: pd.DataFrame, schema: DataSchema) -> tuple[list[Violation], int]:
+    rules = schema.quality
+    found = []
+    if len(frame) < rules.min_rows:
+        found.append(
+            Violation(
+                "<dataframe>",
+                f"at least {rules.min_rows} rows (schema quality.min_rows)",
+                len(frame),
+                [f"{len(frame)} rows"],
+            )
+        )
+    duplicated = frame.duplicated()
+    duplicates = int(duplicated.sum())
+    share = duplicates / len(frame) if len(frame) else 0.0
+    if share > rules.max_duplicate_fraction:
+        found.append(
+            Violation(
+                "<dataframe>",
+                f"exact duplicate rows at most {rules.max_duplicate_fraction:.1%} "
+                "(schema quality.max_duplicate_fraction)",
+                duplicates,
+                [f"{share:.1%} of rows repeat an earlier row"],
+            )
+        )
+    for column, limit in sorted(rules.max_missing_fraction.items()):
+        if column not in frame:
+            continue
+        missing = frame[column].isna()
+        if len(frame) and missing.mean() > limit:
+            found.append(
+                Violation(
+                    column,
+                    f"missing in at most {limit:.1%} of rows (schema quality.max_missing_fraction)",
+                    int(missing.sum()),
+                    [f"{missing.mean():.1%} missing"],
+                )
+            )
+    return found, duplicates
+
+
+def check_frame(frame: pd.DataFrame, schema: DataSchema) -> ValidationReport:
     """Validate ``frame`` against ``schema`` and return a report (never raises on bad data)."""
+    violations: list[Violation] = []
     try:
-        schema.validate(frame, lazy=True)
+        schema.columns.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as errors:
-        return ValidationReport(len(frame), _violations(errors.failure_cases))
-    return ValidationReport(len(frame), [])
+        violations = _violations(errors.failure_cases)
+    quality, duplicates = _quality_violations(frame, schema)
+    return ValidationReport(len(frame), violations + quality, duplicates)
 
 
-def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    """Return ``frame`` coerced to the schema's types, or raise :class:`DataValidationError`."""
-    report = check_frame(frame, schema)
-    if not report.valid:
-        raise DataValidationError(report)
-    return schema.validate(frame)
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest candidate, or an empty string."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def missing_columns(wanted: Iterable[str], available: Iterable[str]) -> list[str]:
+    """One message per wanted column that is absent, with a 'did you mean' when one is close."""
+    present = [str(name) for name in available]
+    return [f"'{name}'{suggest(name, present)}" for name in wanted if name not in present]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+import pandas as pd
+
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
@@ -23,8 +25,17 @@ def _with_derived_names(
     return [*input_names, *derived]
 
 
+def as_float(frame: pd.DataFrame) -> pd.DataFrame:
+    """True/False (as booleans or their text) to 1.0/0.0, keeping missing values missing."""
+    mapping = {True: 1.0, False: 0.0, "True": 1.0, "False": 0.0, "true": 1.0, "false": 0.0}
+    return frame.apply(lambda column: column.map(mapping).astype(float))
+
+
 def build_preprocessor(
-    numeric: Sequence[str], categorical: Sequence[str], derived: Sequence[str]
+    numeric: Sequence[str],
+    categorical: Sequence[str],
+    derived: Sequence[str],
+    boolean: Sequence[str] = (),
 ) -> Pipeline:
     """Return an unfitted transformer from raw feature columns to a numeric matrix."""
     numeric_steps = Pipeline(
@@ -36,10 +47,17 @@ def build_preprocessor(
             ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
         ]
     )
+    boolean_steps = Pipeline(
+        [
+            ("as_float", FunctionTransformer(as_float, feature_names_out="one-to-one")),
+            ("impute", SimpleImputer(strategy="most_frequent")),
+        ]
+    )
     columns = ColumnTransformer(
         [
             ("numeric", numeric_steps, [*numeric, *derived]),
             ("categorical", categorical_steps, list(categorical)),
+            ("boolean", boolean_steps, list(boolean)),
         ],
         verbose_feature_names_out=False,
     )

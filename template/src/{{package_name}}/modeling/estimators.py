@@ -54,7 +54,9 @@ def build_model(params: Params) -> Pipeline:
         dict(params.train.hyperparameters.get(name, {})),
         params.seed,
     )
-    preprocessor = build_preprocessor(features.numeric, features.categorical, features.derived)
+    preprocessor = build_preprocessor(
+        features.numeric, features.categorical, features.derived, features.boolean
+    )
     return Pipeline([("features", preprocessor), ("estimator", estimator)])
 
 

@@ -1,7 +1,9 @@
 """Final evaluation on the held-out test split: metrics and plot data for DVC.
 
 Plots are written as CSV so that ``dvc plots show`` and ``dvc plots diff`` can render and
-compare them across commits.
+compare them across commits. Both problem types write the same two files, ``predictions.csv``
+and ``curve.csv`` (a ROC curve for a classifier, residuals for a regressor), so ``dvc.yaml``
+does not change with the problem type; ``evaluate.plots`` in ``params.yaml`` says how to draw them.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from .metrics import rounded, score
 from .registry import load_model
 from .train import features_and_target
 
+PREDICTIONS_FILE = "predictions.csv"
+CURVE_FILE = "curve.csv"
+
 
 def _classification_plots(model: Any, features: pd.DataFrame, target: pd.Series, out: Path) -> None:
     predicted = model.predict(features)
-    write_csv(
-        out / "confusion_matrix.csv", pd.DataFrame({"actual": target, "predicted": predicted})
-    )
+    write_csv(out / PREDICTIONS_FILE, pd.DataFrame({"actual": target, "predicted": predicted}))
     probabilities = model.predict_proba(features)
     classes = list(model.classes_)
     if len(classes) == 2:
@@ -35,18 +38,18 @@ def _classification_plots(model: Any, features: pd.DataFrame, target: pd.Series,
         truth = label_binarize(target, classes=classes).ravel()
         scores = probabilities.ravel()
     fpr, tpr, _ = roc_curve(truth, scores)
-    write_csv(out / "roc.csv", pd.DataFrame({"fpr": fpr.round(6), "tpr": tpr.round(6)}))
+    write_csv(out / CURVE_FILE, pd.DataFrame({"fpr": fpr.round(6), "tpr": tpr.round(6)}))
 
 
 def _regression_plots(model: Any, features: pd.DataFrame, target: pd.Series, out: Path) -> None:
     predicted = np.round(model.predict(features), 4)
     actual = np.asarray(target, dtype=float)
+    residual = np.round(actual - predicted, 4)
     write_csv(
-        out / "predicted_vs_actual.csv",
-        pd.DataFrame(
-            {"actual": actual, "predicted": predicted, "residual": np.round(actual - predicted, 4)}
-        ),
+        out / PREDICTIONS_FILE,
+        pd.DataFrame({"actual": actual, "predicted": predicted, "residual": residual}),
     )
+    write_csv(out / CURVE_FILE, pd.DataFrame({"predicted": predicted, "residual": residual}))
 
 
 def evaluate(params: Params) -> dict[str, Any]:

@@ -6,7 +6,6 @@ read here, so it stays untouched until the final evaluation.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import pandas as pd
 import sklearn
 
-from ..atomic import write_json
+from ..atomic import file_sha256, write_json
 from ..config import Params
 from ..data.split import read_split
 from .estimators import build_baseline, build_model
@@ -23,12 +22,15 @@ from .registry import save_model
 
 
 def features_and_target(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.Series]:
-    """Select the model's input columns (in the configured order) and the label."""
-    return frame[params.data.features.input_columns], frame[params.data.target]
+    """Select the model's input columns (in the configured order) and the label.
 
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    A classifier's labels are text, whatever their type in the file, so that the classes
+    the model predicts are exactly the categories recorded in the schema and served by the API.
+    """
+    target = frame[params.data.target]
+    if params.problem_type == "classification":
+        target = target.astype(str)
+    return frame[params.data.features.input_columns], target
 
 
 def train(params: Params) -> dict[str, Any]:

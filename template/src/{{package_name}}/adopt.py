@@ -1,0 +1,265 @@
+"""Adopt a data set: point the whole project at it, with no hand edits.
+
+``adopt`` reads the source, profiles it (``data/profile.py`` holds the rules), then writes
+``params.yaml``'s data section, the problem type, the gate margins and the plot settings
+(keeping every other setting and comment), ingests the data, writes the schema, and writes
+a report of every decision for review. Running it again on the same data changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .atomic import write_text
+from .config import Params, ParamsError, ProblemType
+from .data.ingest import ingest, read_raw
+from .data.profile import Profile, profile_frame
+from .data.schema import infer_for_params, save_schema
+from .data.sources import SourceError, display_source
+from .data.validation import suggest
+from .features.derived import applicable_derived_features
+
+# Relative gate margins for a regression, in units of the target's standard deviation.
+REGRESSION_MIN_IMPROVEMENT = 0.10
+REGRESSION_MAX_REGRESSION = 0.05
+
+PLOTS: dict[str, dict[str, dict[str, str]]] = {
+    "classification": {
+        "predictions": {
+            "template": "confusion",
+            "x": "predicted",
+            "y": "actual",
+            "title": "Confusion matrix (test set)",
+        },
+        "curve": {
+            "template": "simple",
+            "x": "fpr",
+            "y": "tpr",
+            "title": "ROC curve (test set, micro-averaged)",
+        },
+    },
+    "regression": {
+        "predictions": {
+            "template": "scatter",
+            "x": "actual",
+            "y": "predicted",
+            "title": "Predicted vs actual (test set)",
+        },
+        "curve": {
+            "template": "scatter",
+            "x": "predicted",
+            "y": "residual",
+            "title": "Residuals (test set)",
+        },
+    },
+}
+LINEAR_HYPERPARAMETERS: dict[str, dict[str, float | int]] = {
+    "classification": {"C": 1.0, "max_iter": 1000},
+    "regression": {"alpha": 1.0},
+}
+
+
+class AdoptError(ValueError):
+    """The data cannot be adopted as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """What ``adopt`` decided and wrote."""
+
+    profile: Profile
+    source: str
+    gate: dict[str, Any]
+    derived: list[str]
+    report_path: Path
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML  # round-trip: keeps the comments and order of params.yaml
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(
+        type(None), lambda dumper, _: dumper.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
+    return yaml
+
+
+def _flow(items: list[str]) -> Any:
+    from ruamel.yaml.comments import CommentedSeq
+
+    sequence = CommentedSeq(items)
+    sequence.fa.set_flow_style()
+    return sequence
+
+
+def _significant(value: float, digits: int = 3) -> float:
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def gate_settings(profile: Profile, target_std: float) -> dict[str, Any]:
+    """The gate's metric and margins: unitless for a classifier, in target units otherwise."""
+    if profile.problem_type == "classification":
+        return {
+            "metric": "f1_macro",
+            "min_improvement_over_baseline": 0.1,
+            "max_regression_vs_production": 0.02,
+        }
+    return {
+        "metric": "rmse",
+        "min_improvement_over_baseline": _significant(REGRESSION_MIN_IMPROVEMENT * target_std),
+        "max_regression_vs_production": _significant(REGRESSION_MAX_REGRESSION * target_std),
+    }
+
+
+def _update_params(
+    document: Any,
+    *,
+    source: str,
+    query: str | None,
+    profile: Profile,
+    derived: list[str],
+    gate: dict[str, Any],
+) -> None:
+    data = document["data"]
+    data["source"] = source
+    data["query"] = query
+    data["target"] = profile.target
+    features = data["features"]
+    for kind in ("numeric", "categorical", "boolean"):
+        features[kind] = _flow(profile.features(kind))
+    features["derived"] = _flow(derived)
+    document["problem_type"] = profile.problem_type
+    for key, value in gate.items():
+        document["gate"][key] = value
+    for name, spec in PLOTS[profile.problem_type].items():
+        document["evaluate"]["plots"][name] = spec
+    hyperparameters = document["train"]["hyperparameters"]
+    if set(hyperparameters.get("linear") or {}) != set(
+        LINEAR_HYPERPARAMETERS[profile.problem_type]
+    ):
+        hyperparameters["linear"] = dict(LINEAR_HYPERPARAMETERS[profile.problem_type])
+
+
+def _validated(document: Any, params_path: Path) -> Params:
+    from .config import _describe
+
+    buffer = io.StringIO()
+    _yaml().dump(document, buffer)
+    import yaml as pyyaml
+
+    raw = pyyaml.safe_load(buffer.getvalue())
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(_describe(item, raw) for item in error.errors())
+        raise ParamsError(f"{params_path} would be invalid after adopting: {problems}") from error
+
+
+def _report(adoption_source: str, profile: Profile, gate: dict[str, Any], derived: list[str]) -> str:
+    lines = [
+        "# Data adoption report",
+        "",
+        "Written by the `adopt` command; it is regenerated each time `adopt` runs. Review it,",
+        "then commit it with `params.yaml` and the schema.",
+        "",
+        f"- Source: `{adoption_source}`",
+        f"- Rows: {profile.rows}",
+        f"- Target: `{profile.target}`",
+        f"- Problem type: **{profile.problem_type}**, because {profile.problem_type_reason}",
+        f"- Gate: `{gate['metric']}` must beat the baseline by "
+        f"{gate['min_improvement_over_baseline']} and may fall at most "
+        f"{gate['max_regression_vs_production']} below the production model",
+        f"- Derived features kept: {', '.join(f'`{name}`' for name in derived) or 'none'}",
+        "",
+        "| column | type | missing | distinct | used as | reason |",
+        "|---|---|---|---|---|---|",
+    ]
+    for column in profile.columns:
+        use = column.kind or ("target" if column.name == profile.target else "excluded")
+        name = column.name.replace("|", "\\|")
+        lines.append(
+            f"| `{name}` | {column.dtype} | {column.missing_share:.1%} | {column.distinct} "
+            f"| {use} | {column.reason} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def adopt(
+    params_path: Path,
+    *,
+    source: str | None = None,
+    target: str | None = None,
+    query: str | None = None,
+    problem_type: ProblemType | None = None,
+) -> Adoption:
+    """Point the project at ``source`` (default: the one in ``params.yaml``) and profile it."""
+    yaml = _yaml()
+    try:
+        document = yaml.load(params_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ParamsError(f"{params_path} not found: run from the project root") from error
+    data = document["data"]
+    source = source or str(data["source"])
+    target = target or str(data["target"])
+    if query is None and source == str(data["source"]):
+        query = data.get("query")
+
+    # Ingest with the new source first, then profile what was written: the raw CSV is what
+    # every later stage reads, so its types are the ones that count.
+    current = _validated_loosely(document, params_path)
+    data_params = current.data.model_copy(update={"source": source, "query": query})
+    ingest(data_params, current.ingest.report_path)
+    frame = read_raw(current.data.raw_path)
+    if target not in frame.columns:
+        columns = [str(name) for name in frame.columns]
+        raise AdoptError(
+            f"target column '{target}' is not in {display_source(source)}"
+            f"{suggest(target, columns)}; its columns are: {', '.join(columns)}"
+        )
+    profile = profile_frame(
+        frame, target, max_categories=current.schema_.max_categories, problem_type=problem_type
+    )
+    if not (profile.features("numeric") or profile.features("categorical") or profile.features("boolean")):
+        raise AdoptError(
+            f"no column of {display_source(source)} can be a feature: "
+            + "; ".join(f"'{column.name}': {column.reason}" for column in profile.excluded)
+        )
+    target_std = float(frame[target].std()) if profile.problem_type == "regression" else 0.0
+    gate = gate_settings(profile, target_std)
+    derived = applicable_derived_features(profile.features("numeric"))
+    _update_params(
+        document, source=source, query=query, profile=profile, derived=derived, gate=gate
+    )
+    params = _validated(document, params_path)
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    write_text(params_path, buffer.getvalue())
+    save_schema(infer_for_params(frame, params), params.schema_.path)
+    report_path = params.adopt.report_path
+    write_text(report_path, _report(display_source(source), profile, gate, derived))
+    return Adoption(profile, display_source(source), gate, derived, report_path)
+
+
+def _validated_loosely(document: Any, params_path: Path) -> Params:
+    """The current params, with a placeholder feature so a not-yet-adopted file validates."""
+    import copy
+
+    draft = copy.deepcopy(document)
+    draft["data"]["features"] = {
+        "numeric": ["__placeholder__"], "categorical": [], "boolean": [], "derived": []
+    }
+    return _validated(draft, params_path)
+
+
+__all__ = ["AdoptError", "Adoption", "SourceError", "adopt"]

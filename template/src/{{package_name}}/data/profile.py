@@ -1,0 +1,167 @@
+"""Profile a data set: what problem its target poses, and which columns can be features.
+
+Pure decisions on a data frame, with the reason for each, so ``adopt`` can explain itself
+and the rules can be tested without any file. The rules:
+
+- Problem type: a text or true/false target, or a whole-number target with at most
+  ``MAX_CLASSES_FOR_INTEGER_TARGET`` distinct values, is a classification; any other
+  numeric target is a regression.
+- Features: numeric, true/false and text columns with at most ``max_categories`` distinct
+  values are used. A column is excluded, with its reason, when it is entirely empty, holds
+  one value, looks like an identifier (a different whole number or text in every row), holds
+  dates or times (derive features from it in ``features/derived.py`` to use it), or is free
+  text (more distinct values than ``max_categories``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from ..config import ProblemType
+
+MAX_CLASSES_FOR_INTEGER_TARGET = 20
+MIN_ROWS_FOR_IDENTIFIER_RULE = 20
+DATETIME_SHARE = 0.95
+_IDENTIFIER_NAME = re.compile(r"(^|[^a-z])(id|uuid|guid|key|index)([^a-z]|$)", re.IGNORECASE)
+_BOOLEAN_VALUES = frozenset({True, False, "True", "False", "true", "false"})
+
+FeatureKind = Literal["numeric", "categorical", "boolean"]
+
+
+@dataclass(frozen=True)
+class ColumnDecision:
+    """What ``adopt`` does with one column, and why."""
+
+    name: str
+    dtype: str
+    missing_share: float
+    distinct: int
+    kind: FeatureKind | None  # None: not a feature
+    reason: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The decisions for a whole data set."""
+
+    rows: int
+    target: str
+    problem_type: ProblemType
+    problem_type_reason: str
+    columns: list[ColumnDecision] = field(default_factory=list)
+
+    def features(self, kind: FeatureKind) -> list[str]:
+        return [column.name for column in self.columns if column.kind == kind]
+
+    @property
+    def excluded(self) -> list[ColumnDecision]:
+        return [
+            column for column in self.columns if column.kind is None and column.name != self.target
+        ]
+
+
+def _is_whole_numbers(series: pd.Series) -> bool:
+    values = series.dropna()
+    if pd.api.types.is_integer_dtype(values):
+        return True
+    return bool(pd.api.types.is_float_dtype(values) and (values == values.round()).all())
+
+
+def _is_boolean(series: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(series):
+        return True
+    values = series.dropna()
+    if values.empty or pd.api.types.is_numeric_dtype(values):
+        return False
+    return set(values.unique()) <= _BOOLEAN_VALUES
+
+
+def infer_problem_type(target: pd.Series) -> tuple[ProblemType, str]:
+    """Classification or regression for ``target``, with the rule that decided it."""
+    distinct = int(target.nunique(dropna=True))
+    if _is_boolean(target) or not pd.api.types.is_numeric_dtype(target):
+        return "classification", f"the target holds text or true/false values ({distinct} classes)"
+    if _is_whole_numbers(target) and distinct <= MAX_CLASSES_FOR_INTEGER_TARGET:
+        return "classification", (
+            f"the target holds whole numbers with {distinct} distinct values "
+            f"(at most {MAX_CLASSES_FOR_INTEGER_TARGET} makes them classes)"
+        )
+    return "regression", (
+        f"the target is numeric with {distinct} distinct values "
+        f"(more than {MAX_CLASSES_FOR_INTEGER_TARGET}, or not whole numbers)"
+    )
+
+
+def _looks_like_datetime(values: pd.Series) -> bool:
+    sample = values.astype(str).head(200)
+    if not sample.str.contains(r"\d", regex=True).all():
+        return False
+    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= DATETIME_SHARE)
+
+
+def _decide(series: pd.Series, max_categories: int) -> tuple[FeatureKind | None, str]:
+    values = series.dropna()
+    distinct = int(values.nunique())
+    if values.empty:
+        return None, "entirely empty"
+    if distinct == 1:
+        return None, f"constant: every row holds {values.iloc[0]!r}"
+    if _is_boolean(series):
+        return "boolean", "true/false values"
+    every_row_different = distinct == len(values) and len(values) >= MIN_ROWS_FOR_IDENTIFIER_RULE
+    if pd.api.types.is_numeric_dtype(series):
+        if every_row_different and _is_whole_numbers(series):
+            sequential = values.is_monotonic_increasing or values.is_monotonic_decreasing
+            if sequential or _IDENTIFIER_NAME.search(str(series.name)):
+                return None, "identifier-like: a different whole number in every row"
+        return "numeric", "numbers"
+    if _looks_like_datetime(values):
+        return None, (
+            "dates or times: not used directly; derive features from it in "
+            "features/derived.py to use it"
+        )
+    if every_row_different:
+        return None, "identifier-like or free text: a different value in every row"
+    if distinct > max_categories:
+        return None, (
+            f"free text: {distinct} distinct values, more than schema.max_categories="
+            f"{max_categories}"
+        )
+    return "categorical", f"text with {distinct} categories"
+
+
+def profile_frame(
+    frame: pd.DataFrame,
+    target: str,
+    *,
+    max_categories: int,
+    problem_type: ProblemType | None = None,
+) -> Profile:
+    """Decide the problem type (unless given) and each column's use."""
+    if problem_type is None:
+        problem_type, why = infer_problem_type(frame[target])
+    else:
+        why = "given (not inferred)"
+    decisions = []
+    for name in frame.columns:
+        series = frame[name]
+        if name == target:
+            kind, reason = None, "the target"
+        else:
+            kind, reason = _decide(series, max_categories)
+        decisions.append(
+            ColumnDecision(
+                name=str(name),
+                dtype=str(series.dtype),
+                missing_share=round(float(series.isna().mean()), 4),
+                distinct=int(series.nunique(dropna=True)),
+                kind=kind,
+                reason=reason,
+            )
+        )
+    return Profile(len(frame), target, problem_type, why, decisions)
