@@ -31,6 +31,14 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "dvc_remote_url": "gs://ml-artifacts/penguins",
         "dvc_remote_gcs_project": "penguin-research",
     },
+    # Own data that is not reachable at copy time: the copy still succeeds, and the
+    # project says how to adopt the data later (the reachable case is in test_own_data.py).
+    "own-data-later": {
+        "project_name": "Churn Model",
+        "dataset": "own",
+        "data_source": "data/external/customers.csv",
+        "target_column": "churned",
+    },
     "remote-azure": {
         "dvc_remote": "azure",
         "dvc_remote_url": "azure://ml-artifacts/penguins",

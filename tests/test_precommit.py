@@ -4,7 +4,9 @@ Static (every combination): every hook is a `repo: local` hook whose entry runs 
 uv.lock through `uv run --frozen`, and the DVC pre-push hook exists only with a DVC remote.
 Run (slow, default answers): `pre-commit run --all-files` passes on a freshly generated
 project without touching a file, and fails on a planted ruff error, a notebook with outputs,
-a private key and a conflict marker left by `copier update`.
+a private key and a conflict marker left by `copier update`. After a pipeline run whose gate
+fails, no data or model is offered to Git, and a data file or model staged with
+`git add -f` is refused by name.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ HOOKS = {
     "check-toml": ("check-toml", "pre-commit-hooks"),
     "check-added-large-files": ("check-added-large-files", "pre-commit-hooks"),
     "detect-private-key": ("detect-private-key", "pre-commit-hooks"),
+    "no-dvc-outputs": ("python scripts/guard_dvc_outputs.py", "dvc"),
     "check-merge-conflict": ("check-merge-conflict", "pre-commit-hooks"),
     "dvc-post-checkout": ("dvc", "dvc"),
     "dvc-pre-push": ("dvc", "dvc"),
@@ -164,3 +167,59 @@ def test_pre_commit_refuses_a_private_key_and_conflict_markers(clean, tmp_path):
     assert result.returncode != 0
     assert "deploy/id_rsa" in result.stdout, result.stdout
     assert "params.yaml:" in result.stdout  # check-merge-conflict names the file and line
+
+
+def _fail_the_gate(project: Path) -> None:
+    params = project / "params.yaml"
+    params.write_text(
+        re.sub(
+            r"min_improvement_over_baseline: [0-9.]+",
+            "min_improvement_over_baseline: 0.99",
+            params.read_text(),
+        )
+    )
+
+
+def _pre_commit_hook(project: Path, tmp_path: Path, hook: str):
+    """`pre-commit run HOOK` on the staged files."""
+    return run(
+        ["env", f"PRE_COMMIT_HOME={tmp_path / 'pre-commit-home'}",
+         "uv", "run", "--frozen", "pre-commit", "run", hook],
+        project,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_data_and_models_never_reach_git_even_after_a_failed_stage(clean, tmp_path):
+    # A raw path outside the folders the template's .gitignore covers: only DVC's own
+    # .gitignore entry (inputs/.gitignore) keeps it out of Git.
+    params = clean / "params.yaml"
+    params.write_text(params.read_text().replace("data/raw/dataset.csv", "inputs/table.csv"))
+    _fail_the_gate(clean)
+    repro = run(["uv", "run", "--frozen", "dvc", "repro"], clean, check=False, timeout=900)
+    assert repro.returncode != 0
+    assert "model gate failed" in repro.stdout + repro.stderr
+    assert (clean / "models" / "model.pkl").exists()
+    assert (clean / "inputs" / "table.csv").exists()
+    offered = git(clean, "status", "--porcelain", "--untracked-files=all")
+    for output in ("inputs/table.csv", "data/processed/", "models/"):
+        assert output not in offered, offered
+
+    # What DVC does to its entries while a stage reruns: the next commit's hook restores them.
+    (clean / "inputs" / ".gitignore").unlink(missing_ok=True)
+    assert "inputs/table.csv" in git(clean, "status", "--porcelain", "--untracked-files=all")
+    git(clean, "add", "params.yaml")
+    restored = _pre_commit_hook(clean, tmp_path, "no-dvc-outputs")
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert "restored the .gitignore entry for inputs/table.csv" in restored.stdout
+    assert run(["git", "check-ignore", "-q", "inputs/table.csv"], clean, check=False).returncode == 0
+
+    # Forced past every .gitignore: refused by name, other files pass.
+    git(clean, "add", "--force", "inputs/table.csv", "models/model.pkl")
+    result = _pre_commit_hook(clean, tmp_path, "no-dvc-outputs")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "error: inputs/table.csv is a DVC output" in output, output
+    assert "error: models/model.pkl is a DVC output (models)" in output, output
+    assert "params.yaml is a DVC output" not in output

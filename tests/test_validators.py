@@ -67,6 +67,25 @@ BAD_REMOTE_ANSWERS = [
     ),
 ]
 
+# Own-data answers are only asked when the user brings their own data.
+BAD_DATA_ANSWERS = [
+    ({"dataset": "own", "data_source": "  "}, ["must not be empty", "data/external/wine.csv"]),
+    ({"dataset": "own", "data_source": " data.csv"}, ["surrounding spaces"]),
+    (
+        {"dataset": "own", "data_source": "postgresql://analyst:hunter2@db.example.com/sales"},
+        ["contains a password", "${DB_PASSWORD}"],
+    ),
+    (
+        {"dataset": "own", "data_source": "sqlite:///data/app.db", "data_query": " "},
+        ["needs a query", "SELECT * FROM"],
+    ),
+    (
+        {"dataset": "own", "data_source": "data/wine.csv", "target_column": ""},
+        ["must not be empty", "species"],
+    ),
+    ({"dataset": "demo", "problem_type": "infer"}, ["demo data", "classification", "regression"]),
+]
+
 
 def _assert_refused(template_clone, tmp_path, answers, expected_words):
     destination = tmp_path / "project"
@@ -103,12 +122,24 @@ def test_bad_remote_answer_is_refused(template_clone, tmp_path, answers, expecte
     _assert_refused(template_clone, tmp_path, answers, expected_words)
 
 
+@pytest.mark.parametrize(
+    ("answers", "expected_words"),
+    BAD_DATA_ANSWERS,
+    ids=[
+        f"{next(reversed(answers.items()))[0]}={next(reversed(answers.values()))!r}"
+        for answers, _ in BAD_DATA_ANSWERS
+    ],
+)
+def test_bad_data_answer_is_refused(template_clone, tmp_path, answers, expected_words):
+    _assert_refused(template_clone, tmp_path, answers, expected_words)
+
+
 def test_every_question_with_free_text_has_a_validator_test():
     """A new free-text question must come with a bad-answer case above."""
     from .helpers import COPIER_CONFIG
 
     covered = {question for question, _, _ in BAD_ANSWERS}
-    covered |= {key for answers, _ in BAD_REMOTE_ANSWERS for key in answers}
+    covered |= {key for answers, _ in BAD_REMOTE_ANSWERS + BAD_DATA_ANSWERS for key in answers}
     with_validator = {
         key for key, spec in COPIER_CONFIG.items() if isinstance(spec, dict) and "validator" in spec
     }
