@@ -58,7 +58,8 @@ def test_package_layout_and_metadata_agree(rendered, name):
     assert pyproject["project"]["scripts"][answers["project_slug"]] == f"{package}.cli:main"
     for folder in ("data", "features", "modeling"):
         assert (project / "src" / package / folder / "__init__.py").is_file()
-    for folder in ("data/raw", "data/processed", "models", "notebooks", "tests", "deploy", "docs"):
+    # models/ is absent on purpose: the train stage creates it (one DVC output).
+    for folder in ("data/raw", "data/processed", "notebooks", "tests", "deploy", "docs"):
         assert (project / folder).is_dir(), folder
     # The interpreter pin agrees everywhere it appears.
     version = answers["python_version"]

@@ -9,7 +9,7 @@ and the rules can be tested without any file. The rules:
 - Features: numeric, true/false and text columns with at most ``max_categories`` distinct
   values are used. A column is excluded, with its reason, when it is entirely empty, holds
   one value, looks like an identifier (a different whole number or text in every row), holds
-  dates or times (derive features from it in ``features/derived.py`` to use it), or is free
+  dates or times (turn them into numbers in the source to use them), or is free
   text (more distinct values than ``max_categories``).
 """
 
@@ -71,7 +71,8 @@ def _is_whole_numbers(series: pd.Series) -> bool:
     return bool(pd.api.types.is_float_dtype(values) and (values == values.round()).all())
 
 
-def _is_boolean(series: pd.Series) -> bool:
+def is_boolean(series: pd.Series) -> bool:
+    """True/False values (as booleans or their text), missing values allowed."""
     if pd.api.types.is_bool_dtype(series):
         return True
     values = series.dropna()
@@ -83,7 +84,7 @@ def _is_boolean(series: pd.Series) -> bool:
 def infer_problem_type(target: pd.Series) -> tuple[ProblemType, str]:
     """Classification or regression for ``target``, with the rule that decided it."""
     distinct = int(target.nunique(dropna=True))
-    if _is_boolean(target) or not pd.api.types.is_numeric_dtype(target):
+    if is_boolean(target) or not pd.api.types.is_numeric_dtype(target):
         return "classification", f"the target holds text or true/false values ({distinct} classes)"
     if _is_whole_numbers(target) and distinct <= MAX_CLASSES_FOR_INTEGER_TARGET:
         return "classification", (
@@ -111,7 +112,7 @@ def _decide(series: pd.Series, max_categories: int) -> tuple[FeatureKind | None,
         return None, "entirely empty"
     if distinct == 1:
         return None, f"constant: every row holds {values.iloc[0]!r}"
-    if _is_boolean(series):
+    if is_boolean(series):
         return "boolean", "true/false values"
     every_row_different = distinct == len(values) and len(values) >= MIN_ROWS_FOR_IDENTIFIER_RULE
     if pd.api.types.is_numeric_dtype(series):
@@ -122,8 +123,8 @@ def _decide(series: pd.Series, max_categories: int) -> tuple[FeatureKind | None,
         return "numeric", "numbers"
     if _looks_like_datetime(values):
         return None, (
-            "dates or times: not used directly; derive features from it in "
-            "features/derived.py to use it"
+            "dates or times: not used as they are; to use them, turn them into numbers "
+            "(year, month, day of week...) in the source file or query"
         )
     if every_row_different:
         return None, "identifier-like or free text: a different value in every row"

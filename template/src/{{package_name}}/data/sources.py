@@ -75,7 +75,7 @@ def expand_secrets(source: str) -> str:
     if missing:
         raise SourceError(
             f"the data source refers to environment variable(s) {', '.join(missing)}, which "
-            "are not set: export them (or put them in .env, which Git ignores) and retry"
+            "are not set: export them in the shell (or as CI secrets) and retry"
         )
     return _ENV_REFERENCE.sub(lambda match: os.environ[match.group(1)], source)
 
@@ -99,7 +99,9 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="strict") if _is_cp1252(data) else data.decode("latin-1")
+        return (
+            data.decode("cp1252", errors="strict") if _is_cp1252(data) else data.decode("latin-1")
+        )
 
 
 def _is_cp1252(data: bytes) -> bool:
@@ -199,7 +201,9 @@ def _read_url(source: str, options: CsvOptions) -> pd.DataFrame:
         ) from error
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise SourceError(f"cannot reach {source}: {reason}; check the URL and the network") from error
+        raise SourceError(
+            f"cannot reach {source}: {reason}; check the URL and the network"
+        ) from error
     return parse_bytes(data, source, options)
 
 
@@ -207,7 +211,7 @@ def _read_database(source: str, query: str | None) -> pd.DataFrame:
     shown = display_source(source)
     if not query or not query.strip():
         raise SourceError(
-            f"the database source {shown} needs a query: set data.query in params.yaml "
+            f"the database source {shown} needs a query: set data.query in params.yaml "  # noqa: S608 - a message, not SQL
             "(or pass --query), for example: SELECT * FROM my_table"
         )
     try:
@@ -222,8 +226,8 @@ def _read_database(source: str, query: str | None) -> pd.DataFrame:
         engine = sqlalchemy.create_engine(url)
     except NoSuchModuleError as error:
         raise SourceError(
-            f"no SQLAlchemy dialect for {shown}: install its driver, e.g. 'uv add psycopg' for "
-            "postgresql:// or 'uv add pymysql' for mysql+pymysql://"
+            f"no SQLAlchemy dialect for {shown}: check the URL's scheme, and install the "
+            "database's driver (PostgreSQL's is included), e.g. 'uv add pymysql' for mysql+pymysql://"
         ) from error
     except (ArgumentError, ValueError) as error:
         raise SourceError(
@@ -238,14 +242,18 @@ def _read_database(source: str, query: str | None) -> pd.DataFrame:
     try:
         with engine.connect() as connection:
             return pd.read_sql_query(sqlalchemy.text(query), connection)
-    except SQLAlchemyError as error:
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    except (SQLAlchemyError, pd.errors.DatabaseError) as error:
+        # pandas wraps SQLAlchemy's error in its own DatabaseError; the driver's is the clearest.
+        cause = error.__cause__ if isinstance(error, pd.errors.DatabaseError) else error
+        detail = str(getattr(cause, "orig", None) or error).strip().splitlines()[0]
         raise SourceError(f"reading {shown} with data.query failed: {detail}") from error
     finally:
         engine.dispose()
 
 
-def read_source(source: str, *, query: str | None = None, csv_options: CsvOptions | None = None) -> pd.DataFrame:
+def read_source(
+    source: str, *, query: str | None = None, csv_options: CsvOptions | None = None
+) -> pd.DataFrame:
     """Return the data frame that ``source`` (and ``query``, for a database) describes."""
     options = csv_options or CsvOptions()
     kind = source_kind(source)
