@@ -166,7 +166,9 @@ def _validated(document: Any, params_path: Path) -> Params:
         raise ParamsError(f"{params_path} would be invalid after adopting: {problems}") from error
 
 
-def _report(adoption_source: str, profile: Profile, gate: dict[str, Any], derived: list[str]) -> str:
+def _report(
+    adoption_source: str, profile: Profile, gate: dict[str, Any], derived: list[str]
+) -> str:
     lines = [
         "# Data adoption report",
         "",
@@ -230,7 +232,11 @@ def adopt(
     profile = profile_frame(
         frame, target, max_categories=current.schema_.max_categories, problem_type=problem_type
     )
-    if not (profile.features("numeric") or profile.features("categorical") or profile.features("boolean")):
+    if not (
+        profile.features("numeric")
+        or profile.features("categorical")
+        or profile.features("boolean")
+    ):
         raise AdoptError(
             f"no column of {display_source(source)} can be a feature: "
             + "; ".join(f"'{column.name}': {column.reason}" for column in profile.excluded)
@@ -257,7 +263,10 @@ def _validated_loosely(document: Any, params_path: Path) -> Params:
 
     draft = copy.deepcopy(document)
     draft["data"]["features"] = {
-        "numeric": ["__placeholder__"], "categorical": [], "boolean": [], "derived": []
+        "numeric": ["__placeholder__"],
+        "categorical": [],
+        "boolean": [],
+        "derived": [],
     }
     return _validated(draft, params_path)
 

@@ -10,7 +10,6 @@ import difflib
 from pathlib import Path
 from typing import Any, Literal
 
-
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -174,9 +173,7 @@ def _describe(item: Any, raw: Any) -> str:
         section = section.get(part, {}) if isinstance(section, dict) else {}
     model: Any = Params
     for part in location[:-1]:
-        field = next(
-            (f for n, f in model.model_fields.items() if part in (n, f.alias)), None
-        )
+        field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
         model = getattr(field, "annotation", None) if field else None
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             model = None

@@ -111,7 +111,8 @@ def _decide(series: pd.Series, max_categories: int) -> tuple[FeatureKind | None,
     if values.empty:
         return None, "entirely empty"
     if distinct == 1:
-        return None, f"constant: every row holds {values.iloc[0]!r}"
+        # tolist() gives a plain Python value: the report shows 0.0, not np.float64(0.0).
+        return None, f"constant: every row holds {values.iloc[:1].tolist()[0]!r}"
     if is_boolean(series):
         return "boolean", "true/false values"
     every_row_different = distinct == len(values) and len(values) >= MIN_ROWS_FOR_IDENTIFIER_RULE

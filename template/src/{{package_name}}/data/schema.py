@@ -23,6 +23,7 @@ import yaml
 
 from ..atomic import write_text
 from ..config import Params
+from .profile import is_boolean
 
 QUALITY_KEY = "quality"
 
@@ -82,8 +83,11 @@ def _categorical_column(series: pd.Series) -> pa.Column:
 def _model_column(series: pd.Series, *, categorical: bool, margin: float) -> pa.Column:
     if categorical:
         return _categorical_column(series)
-    if pd.api.types.is_bool_dtype(series):
-        return pa.Column(bool, nullable=bool(series.isna().any()), coerce=True)
+    if is_boolean(series):
+        # True/False with gaps is read as object; pandas' nullable "boolean" keeps a gap
+        # missing, where coercing to bool would turn it into True.
+        nullable = bool(series.isna().any())
+        return pa.Column("boolean" if nullable else bool, nullable=nullable, coerce=True)
     return _numeric_column(series, margin)
 
 
@@ -125,9 +129,7 @@ def infer_schema(
         max_duplicate_fraction=_round_up(duplicates + settings.duplicate_margin),
         max_missing_fraction=missing,
     )
-    pandera_schema = pa.DataFrameSchema(
-        columns, name=name, strict=True, ordered=False, coerce=True
-    )
+    pandera_schema = pa.DataFrameSchema(columns, name=name, strict=True, ordered=False, coerce=True)
     return DataSchema(pandera_schema, quality)
 
 
@@ -193,4 +195,3 @@ def load_quality(path: Path) -> QualityRules:
 def load_data_schema(path: Path) -> DataSchema:
     """Read both parts of a schema file."""
     return DataSchema(load_schema(path), load_quality(path))
-

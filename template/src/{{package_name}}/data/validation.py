@@ -80,7 +80,8 @@ def _violations(cases: pd.DataFrame) -> list[Violation]:
     cases = cases[~repeats]
     found = []
     for (column, check), group in cases.groupby(["column", "check"], sort=True):
-        examples = [repr(value) for value in group["failure_case"].head(MAX_EXAMPLES)]
+        distinct = group["failure_case"].drop_duplicates()
+        examples = [repr(value) for value in distinct.head(MAX_EXAMPLES)]
         found.append(Violation(str(column), str(check), len(group), examples))
     return found
 
@@ -145,5 +146,9 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
 
 def missing_columns(wanted: Iterable[str], available: Iterable[str]) -> list[str]:
     """One message per wanted column that is absent, with a 'did you mean' when one is close."""
+    names = list(wanted)
     present = [str(name) for name in available]
-    return [f"'{name}'{suggest(name, present)}" for name in wanted if name not in present]
+    # A column that is itself wanted is no alternative: 'flipper_length_mm' gone from the
+    # data must not suggest 'bill_length_mm', which the model already reads.
+    others = [name for name in present if name not in names]
+    return [f"'{name}'{suggest(name, others)}" for name in names if name not in present]

@@ -39,7 +39,9 @@ DERIVED_FEATURES: dict[str, DerivedFeature] = {
 def applicable_derived_features(numeric_columns: Sequence[str]) -> list[str]:
     """The registered derived features whose input columns are all numeric features."""
     available = set(numeric_columns)
-    return [name for name, feature in DERIVED_FEATURES.items() if set(feature.requires) <= available]
+    return [
+        name for name, feature in DERIVED_FEATURES.items() if set(feature.requires) <= available
+    ]
 
 
 def add_derived_features(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from functools import partial
 
 import pandas as pd
-
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline

@@ -7,7 +7,6 @@ read here, so it stays untouched until the final evaluation.
 from __future__ import annotations
 
 import platform
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
