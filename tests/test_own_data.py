@@ -66,7 +66,7 @@ EXPECTED_DECISIONS: dict[str, dict[str, list[str]]] = {
     "penguins-raw": {
         "numeric": ["Culmen Length (mm)", "Delta 15 N (o/oo)"],
         "categorical": ["Island", "Sex"],
-        "excluded": ["Date Egg", "Comments", "Region", "Individual ID"],
+        "excluded": ["Date Egg", "Region", "Stage", "Individual ID"],
     },
 }
 

@@ -138,6 +138,7 @@ class ServingParams(_Strict):
 
 class CanaryParams(_Strict):
     report_path: Path
+    max_rows: int = Field(gt=0)
     single_requests: int = Field(ge=0)
     startup_timeout_s: float = Field(gt=0)
 

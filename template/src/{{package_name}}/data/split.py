@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from ..atomic import write_csv
 from ..config import ProblemType
@@ -62,6 +61,10 @@ def split_frame(
     Exact duplicate rows always land in the same split, so a test row never has a copy in
     training (which would inflate the test metrics).
     """
+    # Imported here: scikit-learn takes seconds to import, and the commands that only need
+    # SplitError (adopt, the command line's error handling) should not pay for it.
+    from sklearn.model_selection import train_test_split
+
     if target not in frame:
         raise SplitError(f"target column '{target}' is not in the data")
     labelled = frame.dropna(subset=[target]).reset_index(drop=True)

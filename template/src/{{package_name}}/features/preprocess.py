@@ -9,11 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    OneHotEncoder,
+    OrdinalEncoder,
+    StandardScaler,
+)
 
 from .derived import add_derived_features
 
@@ -35,15 +41,31 @@ def build_preprocessor(
     categorical: Sequence[str],
     derived: Sequence[str],
     boolean: Sequence[str] = (),
+    *,
+    native_categories: bool = False,
 ) -> Pipeline:
-    """Return an unfitted transformer from raw feature columns to a numeric matrix."""
+    """Return an unfitted transformer from raw feature columns to a numeric matrix.
+
+    Categories are one-hot encoded, or with ``native_categories`` numbered 0, 1, 2, ... in
+    one column each, for an estimator that splits on categories itself (gradient boosting):
+    a one-hot column per level would multiply its work by the number of levels.
+    """
     numeric_steps = Pipeline(
         [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
     )
     categorical_steps = Pipeline(
         [
             ("impute", SimpleImputer(strategy="most_frequent")),
-            ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+            (
+                "encode",
+                # An unseen category becomes missing (NaN), which gradient boosting handles;
+                # at most 255 levels (the rarest are grouped), its limit for one column.
+                OrdinalEncoder(
+                    handle_unknown="use_encoded_value", unknown_value=np.nan, max_categories=255
+                )
+                if native_categories
+                else OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+            ),
         ]
     )
     boolean_steps = Pipeline(

@@ -49,13 +49,20 @@ def build_model(params: Params) -> Pipeline:
     """Return the unfitted candidate pipeline: preprocessing then the chosen estimator."""
     features = params.data.features
     name = params.train.estimator
-    estimator = _seeded(
-        ESTIMATORS[(params.problem_type, name)],
-        dict(params.train.hyperparameters.get(name, {})),
-        params.seed,
-    )
+    settings = dict(params.train.hyperparameters.get(name, {}))
+    # Gradient boosting splits on categories natively: one column per categorical feature
+    # instead of one per level, several times faster on data with many levels.
+    native = name == "hist_gradient_boosting"
+    if native and features.categorical:
+        first = len(features.numeric) + len(features.derived)  # the column order of the output
+        settings["categorical_features"] = list(range(first, first + len(features.categorical)))
+    estimator = _seeded(ESTIMATORS[(params.problem_type, name)], settings, params.seed)
     preprocessor = build_preprocessor(
-        features.numeric, features.categorical, features.derived, features.boolean
+        features.numeric,
+        features.categorical,
+        features.derived,
+        features.boolean,
+        native_categories=native,
     )
     return Pipeline([("features", preprocessor), ("estimator", estimator)])
 

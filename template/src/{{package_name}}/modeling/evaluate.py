@@ -19,7 +19,7 @@ from sklearn.preprocessing import label_binarize
 from ..atomic import write_csv, write_json
 from ..config import Params
 from ..data.split import read_split
-from .metrics import rounded, score
+from .metrics import most_probable, rounded, score
 from .registry import load_model
 from .train import features_and_target
 
@@ -28,9 +28,9 @@ CURVE_FILE = "curve.csv"
 
 
 def _classification_plots(model: Any, features: pd.DataFrame, target: pd.Series, out: Path) -> None:
-    predicted = model.predict(features)
-    write_csv(out / PREDICTIONS_FILE, pd.DataFrame({"actual": target, "predicted": predicted}))
     probabilities = model.predict_proba(features)
+    predicted = most_probable(model, probabilities)
+    write_csv(out / PREDICTIONS_FILE, pd.DataFrame({"actual": target, "predicted": predicted}))
     classes = list(model.classes_)
     if len(classes) == 2:
         truth, scores = (np.asarray(target) == classes[1]).astype(int), probabilities[:, 1]

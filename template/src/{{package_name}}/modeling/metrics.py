@@ -25,12 +25,17 @@ def regression_of(metric: str, candidate: float, reference: float) -> float:
     return candidate - reference if metric in LOWER_IS_BETTER else reference - candidate
 
 
+def most_probable(model: Any, probabilities: np.ndarray) -> np.ndarray:
+    """The class ``predict`` returns, from probabilities already computed: one pass, not two."""
+    return np.asarray(model.classes_)[probabilities.argmax(axis=1)]
+
+
 def score(
     problem_type: ProblemType, model: Any, features: pd.DataFrame, target: pd.Series
 ) -> dict[str, float]:
     """Compute the problem type's metrics for ``model`` on one data set."""
-    predictions = model.predict(features)
     if problem_type == "regression":
+        predictions = model.predict(features)
         return {
             "mae": float(metrics.mean_absolute_error(target, predictions)),
             "rmse": float(np.sqrt(metrics.mean_squared_error(target, predictions))),
@@ -38,6 +43,7 @@ def score(
         }
     probabilities = model.predict_proba(features)
     classes = list(model.classes_)
+    predictions = most_probable(model, probabilities)
     if len(classes) == 2:
         roc_auc = metrics.roc_auc_score(target, probabilities[:, 1])
     else:
