@@ -300,7 +300,7 @@ def predict_with_server(
     command: list[str], cwd: Path, env: dict[str, str], port: int, record: dict[str, Any]
 ) -> tuple[int, Any]:
     """Start ``command`` (a server on ``port``), wait until ready, POST ``record`` to /predict."""
-    log = cwd / "serve.log"
+    log = cwd.parent / "serve.log"  # outside the project, which must stay as `adopt` left it
     with log.open("w") as output:
         server = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,

@@ -142,8 +142,13 @@ def _update_params(
     document["problem_type"] = profile.problem_type
     for key, value in gate.items():
         document["gate"][key] = value
+    plots = document["evaluate"]["plots"]
     for name, spec in PLOTS[profile.problem_type].items():
-        document["evaluate"]["plots"][name] = spec
+        if isinstance(plots.get(name), dict):
+            # Updated in place: a new mapping would lose the blank line that follows it.
+            plots[name].update(spec)
+        else:
+            plots[name] = spec
     hyperparameters = document["train"]["hyperparameters"]
     if set(hyperparameters.get("linear") or {}) != set(
         LINEAR_HYPERPARAMETERS[profile.problem_type]

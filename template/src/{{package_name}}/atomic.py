@@ -18,6 +18,13 @@ from typing import IO, Any
 import pandas as pd
 
 
+def _new_file_mode() -> int:
+    """0o666 less the process's umask: the permissions ``open()`` gives a new file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary sibling of ``path`` and move it into place only on success."""
@@ -31,6 +38,9 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain open() would, so
+        # that, for instance, the container's app user can read the model file.
+        os.chmod(tmp_name, _new_file_mode())
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -49,7 +49,7 @@ def build_model(params: Params) -> Pipeline:
     """Return the unfitted candidate pipeline: preprocessing then the chosen estimator."""
     features = params.data.features
     name = params.train.estimator
-    settings = dict(params.train.hyperparameters.get(name, {}))
+    settings: dict[str, Any] = dict(params.train.hyperparameters.get(name, {}))
     # Gradient boosting splits on categories natively: one column per categorical feature
     # instead of one per level, several times faster on data with many levels.
     native = name == "hist_gradient_boosting"

@@ -19,7 +19,7 @@ from sklearn.preprocessing import label_binarize
 from ..atomic import write_csv, write_json
 from ..config import Params
 from ..data.split import read_split
-from .metrics import most_probable, rounded, score
+from .metrics import model_output, most_probable, rounded, score
 from .registry import load_model
 from .train import features_and_target
 
@@ -27,8 +27,9 @@ PREDICTIONS_FILE = "predictions.csv"
 CURVE_FILE = "curve.csv"
 
 
-def _classification_plots(model: Any, features: pd.DataFrame, target: pd.Series, out: Path) -> None:
-    probabilities = model.predict_proba(features)
+def _classification_plots(
+    model: Any, probabilities: np.ndarray, target: pd.Series, out: Path
+) -> None:
     predicted = most_probable(model, probabilities)
     write_csv(out / PREDICTIONS_FILE, pd.DataFrame({"actual": target, "predicted": predicted}))
     classes = list(model.classes_)
@@ -41,8 +42,8 @@ def _classification_plots(model: Any, features: pd.DataFrame, target: pd.Series,
     write_csv(out / CURVE_FILE, pd.DataFrame({"fpr": fpr.round(6), "tpr": tpr.round(6)}))
 
 
-def _regression_plots(model: Any, features: pd.DataFrame, target: pd.Series, out: Path) -> None:
-    predicted = np.round(model.predict(features), 4)
+def _regression_plots(model: Any, predictions: np.ndarray, target: pd.Series, out: Path) -> None:
+    predicted = np.round(predictions, 4)
     actual = np.asarray(target, dtype=float)
     residual = np.round(actual - predicted, 4)
     write_csv(
@@ -58,12 +59,13 @@ def evaluate(params: Params) -> dict[str, Any]:
     features, target = features_and_target(test_frame, params)
     model = load_model(params.train.model_path)
     baseline = load_model(params.train.baseline_path)
+    output = model_output(params.problem_type, model, features)  # for the metrics and the plots
     results = {
-        "model": rounded(score(params.problem_type, model, features, target)),
+        "model": rounded(score(params.problem_type, model, features, target, output)),
         "baseline": rounded(score(params.problem_type, baseline, features, target)),
         "test_rows": len(test_frame),
     }
     write_json(params.evaluate.metrics_path, results)
     plots = _classification_plots if params.problem_type == "classification" else _regression_plots
-    plots(model, features, target, params.evaluate.plots_dir)
+    plots(model, output, target, params.evaluate.plots_dir)
     return results

@@ -30,18 +30,35 @@ def most_probable(model: Any, probabilities: np.ndarray) -> np.ndarray:
     return np.asarray(model.classes_)[probabilities.argmax(axis=1)]
 
 
-def score(
-    problem_type: ProblemType, model: Any, features: pd.DataFrame, target: pd.Series
-) -> dict[str, float]:
-    """Compute the problem type's metrics for ``model`` on one data set."""
+def model_output(problem_type: ProblemType, model: Any, features: pd.DataFrame) -> np.ndarray:
+    """What the metrics read: a classifier's class probabilities, a regressor's predictions."""
     if problem_type == "regression":
-        predictions = model.predict(features)
+        return np.asarray(model.predict(features))
+    return np.asarray(model.predict_proba(features))
+
+
+def score(
+    problem_type: ProblemType,
+    model: Any,
+    features: pd.DataFrame,
+    target: pd.Series,
+    output: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Compute the problem type's metrics for ``model`` on one data set.
+
+    ``output`` is :func:`model_output` for ``features`` when the caller already has it, so
+    a large test set goes through the model once for the metrics and the plots.
+    """
+    if output is None:
+        output = model_output(problem_type, model, features)
+    if problem_type == "regression":
+        predictions = output
         return {
             "mae": float(metrics.mean_absolute_error(target, predictions)),
             "rmse": float(np.sqrt(metrics.mean_squared_error(target, predictions))),
             "r2": float(metrics.r2_score(target, predictions)),
         }
-    probabilities = model.predict_proba(features)
+    probabilities = output
     classes = list(model.classes_)
     predictions = most_probable(model, probabilities)
     if len(classes) == 2:
