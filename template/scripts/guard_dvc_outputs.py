@@ -22,6 +22,8 @@ def cached_outputs() -> list[PurePosixPath]:
         outputs = [out for out in repo.index.outs if out.use_cache and out.is_in_repo]
         root = Path(repo.root_dir)
         for out in outputs:
+            if not Path(out.fs_path).exists():
+                continue  # nothing to leak yet; DVC adds the entry when it writes the output
             if not repo.scm.is_tracked(out.fs_path) and not repo.scm.is_ignored(out.fs_path):
                 out.ignore()
                 print(f"restored the .gitignore entry for {out}")
