@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 import pandas as pd
 import pandera.pandas as pa
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from ..config import Params
 
@@ -99,13 +99,22 @@ def _categories(column: pa.Column) -> tuple[str, ...] | None:
     return None if stats is None else tuple(str(value) for value in stats["allowed_values"])
 
 
+def _whole_float_to_int(value: Any) -> Any:
+    """JSON has one number type, so 2009.0 is the whole number 2009; 2009.5 stays refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _field_type(column: pa.Column, kind: ColumnKind) -> Any:
     """The annotation for one column: its type and rules, and None too if it is nullable."""
     base: Any
     bounds = _bounds(column)
     if kind == "int":
         base = Annotated[
-            int, Field(strict=True, ge=bounds.ge, gt=bounds.gt, le=bounds.le, lt=bounds.lt)
+            int,
+            BeforeValidator(_whole_float_to_int),
+            Field(strict=True, ge=bounds.ge, gt=bounds.gt, le=bounds.le, lt=bounds.lt),
         ]
     elif kind == "float":
         base = Annotated[
