@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -181,17 +182,19 @@ def _fail_the_gate(project: Path) -> None:
 
 
 def _pre_commit_hook(project: Path, tmp_path: Path, hook: str):
-    """`pre-commit run HOOK` on the staged files."""
+    """`pre-commit run --verbose HOOK` on the staged files (verbose: a passing hook's output)."""
     return run(
         ["env", f"PRE_COMMIT_HOME={tmp_path / 'pre-commit-home'}",
-         "uv", "run", "--frozen", "pre-commit", "run", hook],
+         "uv", "run", "--frozen", "pre-commit", "run", "--verbose", hook],
         project,
         check=False,
     )  # fmt: skip
 
 
 @pytest.mark.slow
-def test_data_and_models_never_reach_git_even_after_a_failed_stage(clean, tmp_path):
+def test_data_and_models_never_reach_git_even_after_a_failed_stage(clean, tmp_path, request):
+    # Runs before `clean` resets the project: inputs/ holds a git-ignored file `git clean` keeps.
+    request.addfinalizer(lambda: shutil.rmtree(clean / "inputs", ignore_errors=True))
     # A raw path outside the folders the template's .gitignore covers: only DVC's own
     # .gitignore entry (inputs/.gitignore) keeps it out of Git.
     params = clean / "params.yaml"

@@ -113,8 +113,9 @@ def _field_type(column: pa.Column, kind: ColumnKind) -> Any:
     if kind == "int":
         base = Annotated[
             int,
-            BeforeValidator(_whole_float_to_int),
             Field(strict=True, ge=bounds.ge, gt=bounds.gt, le=bounds.le, lt=bounds.lt),
+            # After Field, so that the bounds stay in the OpenAPI document as minimum/maximum.
+            BeforeValidator(_whole_float_to_int),
         ]
     elif kind == "float":
         base = Annotated[
