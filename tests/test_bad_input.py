@@ -363,6 +363,18 @@ def test_misspelt_section_under_dvc_repro_stops_before_any_stage(workspace):
     assert workspace.changed() == ["params.yaml"], shown
 
 
+def test_misspelt_section_under_make_pipeline_is_named_before_dvc_reads_it(workspace):
+    _misspell_train_section(workspace)
+    result = run(["make", "pipeline"], workspace.path, check=False)
+    workspace.assert_refused(
+        result, "params.yaml", "trian: unknown key", "allowed:", "did you mean 'train'?"
+    )
+    # make stopped at the check: DVC neither ran a stage nor printed its own parse error.
+    assert "Running stage" not in result.stdout
+    assert "Could not find" not in result.stderr
+    assert workspace.changed() == ["params.yaml"]
+
+
 def test_misspelt_section_under_a_stage_command_names_it_and_the_allowed_keys(workspace):
     _misspell_train_section(workspace)
     result = workspace.command("validate")
