@@ -28,10 +28,6 @@ class GateResult:
     reasons: list[str]
 
 
-class GateFailedError(RuntimeError):
-    """The candidate model must not be promoted."""
-
-
 def _metric(metrics: dict[str, dict[str, float]], who: str, metric: str, source: Path) -> float:
     try:
         return float(metrics[who][metric])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,15 @@ class ModelIntegrityError(RuntimeError):
 def metadata_path(model_path: Path) -> Path:
     """Where the metadata of ``model_path`` lives (``model.pkl`` -> ``model.meta.json``)."""
     return model_path.with_suffix(".meta.json")
+
+
+def model_version(metadata: Mapping[str, Any]) -> str:
+    """The model's version: the first 12 hex digits of its SHA-256, "" when none is recorded.
+
+    The API reports it, ``promote`` suggests the git tag ``model-<version>``, and the CI and
+    CD workflows compute the same tag in shell from ``sha256`` in the metadata file.
+    """
+    return str(metadata.get("sha256") or "")[:12]
 
 
 def sha256_of(data: bytes) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from ..modeling.registry import load_verified_model
+from ..modeling.registry import load_verified_model, model_version
 
 logger = logging.getLogger(__name__)
 _limited = threading.local()
@@ -50,8 +50,8 @@ class ModelHolder:
 
     @property
     def version(self) -> str:
-        """The first 12 hex digits of the model's SHA-256 (the ``model-*`` git tags use them)."""
-        return str(self.metadata.get("sha256", ""))[:12]
+        """The loaded model's version (see :func:`model_version`), "" when none is loaded."""
+        return model_version(self.metadata)
 
     def load(self, warmup: pd.DataFrame) -> bool:
         """Load, verify and warm the model; on failure, log why and stay not ready."""

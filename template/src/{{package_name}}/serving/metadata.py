@@ -19,6 +19,7 @@ import yaml
 
 from .. import __version__
 from ..config import Params
+from ..modeling.registry import model_version
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -70,7 +71,7 @@ def _test_metrics(path: Path) -> dict[str, Any] | None:
 def build_metadata(params: Params, root: Path, model_metadata: dict[str, Any]) -> dict[str, Any]:
     """Collect the metadata of the loaded model and of the running code."""
     return {
-        "model_version": str(model_metadata.get("sha256", ""))[:12] or None,
+        "model_version": model_version(model_metadata) or None,
         "model_sha256": model_metadata.get("sha256"),
         "train_data_sha256": model_metadata.get("train_data_sha256"),
         "problem_type": params.problem_type,

@@ -20,6 +20,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from ..config import Params
 
 ColumnKind = Literal["float", "int", "bool", "category"]
+# See model_version() in modeling/registry.py.
+MODEL_VERSION_FIELD: Any = (str, Field(description="First 12 hex digits of the model's SHA-256"))
 
 
 @dataclass(frozen=True)
@@ -196,13 +198,13 @@ def build_api_models(schema: pa.DataFrameSchema, params: Params) -> ApiModels:
         "Prediction",
         __doc__=f"The model's prediction of '{params.data.target}' for one record.",
         prediction=(prediction_type, ...),
-        model_version=(str, Field(description="First 12 hex digits of the model's SHA-256")),
+        model_version=MODEL_VERSION_FIELD,
     )
     batch_prediction = create_model(
         "BatchPrediction",
         __doc__=f"The model's predictions of '{params.data.target}', in the order of the input.",
         predictions=(list[prediction_type], ...),
-        model_version=(str, Field(description="First 12 hex digits of the model's SHA-256")),
+        model_version=MODEL_VERSION_FIELD,
     )
     return ApiModels(
         record, prediction, batch_prediction, tuple(columns), example, labels, target_range

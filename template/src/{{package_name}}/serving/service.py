@@ -1,0 +1,78 @@
+"""What the API serves: the verified model, its micro-batcher, its metrics and its metadata.
+
+One :class:`Service` per app. Its ``lifespan`` loads and warms the model when the server
+starts; its ``loaded_model`` method is the FastAPI dependency of every endpoint that needs
+the model: it answers 503 with the reason when no verified model is loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
+
+from ..config import Params
+from ..data.schema import load_schema
+from .batching import MicroBatcher
+from .frames import records_to_frame
+from .loading import ModelHolder
+from .metadata import build_metadata
+from .metrics import ServingMetrics
+from .schemas import build_api_models
+
+
+class Service:
+    """The model and everything around it, for the project whose parameters are ``params``.
+
+    Relative paths in the parameters are resolved against ``root``.
+    """
+
+    def __init__(self, params: Params, root: Path) -> None:
+        self.params = params
+        self.root = root
+        self.api = build_api_models(load_schema(root / params.schema_.path), params)
+        self.holder = ModelHolder(root / params.train.model_path)
+        self.metrics = ServingMetrics(labels=self.api.labels, target_range=self.api.target_range)
+        self.batcher = MicroBatcher(
+            self.predict,
+            max_rows=params.serving.micro_batch.max_rows,
+            window_s=params.serving.micro_batch.window_ms / 1000,
+        )
+        self.metadata: dict[str, Any] = {}  # filled once the model is loaded
+
+    def predict(self, records: list[BaseModel]) -> list[Any]:
+        """The model's predictions for validated records (called in a worker thread)."""
+        predictions = self.holder.predict(records_to_frame(records, self.api.columns))
+        self.metrics.observe_predictions(predictions)
+        return predictions
+
+    async def loaded_model(self) -> ModelHolder:
+        """The loaded model; a FastAPI dependency that answers 503 when there is none."""
+        if not self.holder.ready:
+            raise HTTPException(503, detail=f"no model is being served: {self.holder.error}")
+        return self.holder
+
+    @asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        """Load, verify and warm the model, run the micro-batcher, stop it on shutdown."""
+        example = self.api.record.model_validate(self.api.example)
+        warmup = records_to_frame([example], self.api.columns)
+        if await asyncio.to_thread(self.holder.load, warmup):
+            self.metadata.update(build_metadata(self.params, self.root, self.holder.metadata))
+        self.metrics.ready.set(1 if self.holder.ready else 0)
+        # The fitted pipeline is many thousands of long-lived objects: move them out of the
+        # garbage collector's sight, or every full collection walks them all and shows up as
+        # tens of milliseconds of tail latency.
+        gc.collect()
+        gc.freeze()
+        await self.batcher.start()
+        try:
+            yield
+        finally:
+            await self.batcher.stop()
