@@ -13,8 +13,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from . import DEFAULT_PARAMS_PATH  # defined in __init__ so that `--help` need not import this
+
 ProblemType = Literal["classification", "regression"]
-DEFAULT_PARAMS_PATH = Path("params.yaml")
 
 
 class _Strict(BaseModel):

@@ -196,6 +196,7 @@ def _read_url(source: str, options: CsvOptions) -> pd.DataFrame:
         with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310
             data = response.read()
     except urllib.error.HTTPError as error:
+        error.close()  # it holds the response's socket, which the chained error would keep open
         raise SourceError(
             f"downloading {source} failed: HTTP {error.code} {error.reason}; check the URL"
         ) from error
