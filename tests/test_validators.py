@@ -1,4 +1,9 @@
-"""Every validator in copier.yml refuses a bad answer before anything is written."""
+"""Every bad answer is refused before anything is written.
+
+A free-text answer is refused by its validator in copier.yml, with a message naming the rule
+and a valid example. A value outside a question's choices is refused by copier itself,
+before any validator runs, so choice questions have no validator restating their choices.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import subprocess
 
 import pytest
 
-from .helpers import copier_copy_command, render
+from .helpers import COPIER_CONFIG, copier_copy_command, copy_project, read_answers
 
 # (question, bad answer, words the error must contain: the rule and a valid example)
 BAD_ANSWERS = [
@@ -27,11 +32,15 @@ BAD_ANSWERS = [
     ("github_owner", "jane_doe", ["not a valid GitHub owner", "jane-doe"]),
     ("github_owner", "-jane", ["not a valid GitHub owner", "jane-doe"]),
     ("copyright_year", "26", ["four-digit year", "2026"]),
-    ("license", "GPL-3.0", ["GPL-3.0", "MIT", "Apache-2.0"]),
-    ("python_version", "3.10", ["3.10", "3.11", "3.12", "3.13"]),
-    ("python_version", "2.7", ["2.7", "3.11"]),
-    ("problem_type", "clustering", ["clustering", "classification", "regression"]),
-    ("dvc_remote", "ftp", ["ftp", "none", "local", "s3", "gcs", "azure"]),
+]
+
+# (question with choices, a value that is not one of them)
+BAD_CHOICES = [
+    ("license", "GPL-3.0"),
+    ("python_version", "3.10"),
+    ("dataset", "mine"),
+    ("problem_type", "clustering"),
+    ("dvc_remote", "ftp"),
 ]
 
 # Remote-specific answers are only asked for their remote.
@@ -92,7 +101,7 @@ def _assert_refused(template_clone, tmp_path, answers, expected_words):
     # Copier names the question: "Validation error for question 'x'" or "Invalid choice for 'x'".
     question = next(reversed(answers))
     with pytest.raises(ValueError, match=f"for (question )?'{question}'") as refused:
-        render(template_clone, destination, answers, skip_tasks=True)
+        copy_project(template_clone, destination, skip_tasks=True, **answers)
     message = str(refused.value)
     for word in expected_words:
         assert word in message, message
@@ -108,6 +117,47 @@ def test_bad_answer_is_refused_and_nothing_is_written(
     template_clone, tmp_path, question, answer, expected_words
 ):
     _assert_refused(template_clone, tmp_path, {question: answer}, expected_words)
+
+
+def _choices(question: str) -> list[str]:
+    choices = COPIER_CONFIG[question]["choices"]
+    return [str(value) for value in (choices.values() if isinstance(choices, dict) else choices)]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"), BAD_CHOICES, ids=[f"{q}={a!r}" for q, a in BAD_CHOICES]
+)
+def test_a_value_outside_the_choices_is_refused_by_copier(
+    template_clone, tmp_path, question, answer
+):
+    """Copier's own refusal (not a validator's) names the question and the valid choices."""
+    expected = [f"Invalid choice for '{question}'", repr(answer), *map(repr, _choices(question))]
+    _assert_refused(template_clone, tmp_path, {question: answer}, expected)
+
+
+def test_every_question_with_choices_has_a_bad_choice_case():
+    with_choices = {
+        key for key, spec in COPIER_CONFIG.items() if isinstance(spec, dict) and "choices" in spec
+    }
+    assert with_choices == {question for question, _ in BAD_CHOICES}
+
+
+def test_names_are_derived_without_accents_and_soft_keywords_are_allowed(template_clone, tmp_path):
+    """The slug and the GitHub owner keep the letters of accented names (slugify in
+    extensions/questions.py); a soft keyword such as `match` is a valid package name."""
+    project = copy_project(
+        template_clone,
+        tmp_path / "project",
+        skip_tasks=True,
+        project_name="Café Übersicht 2",
+        author_name="José Núñez",
+    )
+    answers = read_answers(project)
+    assert answers["project_slug"] == "cafe-ubersicht-2"
+    assert answers["package_name"] == "cafe_ubersicht_2"
+    assert answers["github_owner"] == "jose-nunez"
+    soft = copy_project(template_clone, tmp_path / "soft", skip_tasks=True, package_name="match")
+    assert (soft / "src" / "match" / "__init__.py").is_file()
 
 
 @pytest.mark.parametrize(
