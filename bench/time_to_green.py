@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import clone_template, copier_copy_command, run
+from _common import clone_working_tree, copier_copy_command, run
 
 
 def copy_and_make_all(template: Path, destination: Path) -> dict[str, float]:
@@ -29,7 +29,7 @@ def copy_and_make_all(template: Path, destination: Path) -> dict[str, float]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch_path = Path(scratch)
-        template = clone_template(scratch_path / "template")
+        template = clone_working_tree(scratch_path / "template")
         copy_and_make_all(template, scratch_path / "warm-up")
         phases = copy_and_make_all(template, scratch_path / "measured")
     for name, seconds in phases.items():

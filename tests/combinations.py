@@ -1,8 +1,13 @@
-"""Named answer combinations. Each test id names the combination it renders."""
+"""Named answer combinations: each names only the answers it changes from the baseline
+(tests/answers/baseline.yml). Each test id names the combination it renders.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+import pytest
 
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
@@ -48,3 +53,14 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
 
 # The combinations whose rendered project is installed and run end to end.
 RUN_COMBINATIONS = ("defaults", "regression")
+
+
+def _over(names: Iterable[str]) -> pytest.MarkDecorator:
+    """Parametrize a test's ``name`` argument over combinations; the test id is the name."""
+    names = list(names)
+    return pytest.mark.parametrize("name", names, ids=names)
+
+
+# A test (or a module's `pytestmark`) marked with one of these runs once per combination.
+EVERY_COMBINATION = _over(sorted(COMBINATIONS))
+EVERY_RUN_COMBINATION = _over(RUN_COMBINATIONS)

@@ -18,13 +18,10 @@ import math
 import os
 import pwd
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -33,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from .server import free_port, running_server
 
 
 def _wine() -> pd.DataFrame:
@@ -115,12 +114,6 @@ DATASETS: dict[str, Dataset] = {
         ),
     )
 }  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def write_sqlite(frame: pd.DataFrame, path: Path, table: str) -> str:
@@ -300,33 +293,8 @@ def predict_with_server(
     command: list[str], cwd: Path, env: dict[str, str], port: int, record: dict[str, Any]
 ) -> tuple[int, Any]:
     """Start ``command`` (a server on ``port``), wait until ready, POST ``record`` to /predict."""
-    log = cwd.parent / "serve.log"  # outside the project, which must stay as `adopt` left it
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited {server.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(OSError):
-                status, _ = _request(f"http://127.0.0.1:{port}/ready")
-                if status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server was not ready within 90 s:\n{log.read_text()}")
-            time.sleep(0.5)
-        return _request(f"http://127.0.0.1:{port}/predict", record)
-    finally:
-        # The server may have started workers: stop the whole process group it leads.
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=20)
+    with running_server(command, cwd, env, port, timeout=90) as base_url:
+        return _request(f"{base_url}/predict", record)
 
 
 def is_finite_number(value: Any) -> bool:

@@ -15,12 +15,10 @@ import shutil
 import pytest
 import yaml
 
-from .combinations import RUN_COMBINATIONS
-from .helpers import commit_all, git, run
+from .combinations import EVERY_RUN_COMBINATION
+from .helpers import LOWER_IS_BETTER, commit_all, git, run
 
-pytestmark = [pytest.mark.slow, pytest.mark.parametrize("name", RUN_COMBINATIONS)]
-
-LOWER_IS_BETTER = {"mae", "rmse"}
+pytestmark = [pytest.mark.slow, EVERY_RUN_COMBINATION]
 
 
 def test_make_all_is_green_and_leaves_formatting_alone(built, name):

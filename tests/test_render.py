@@ -8,8 +8,16 @@ import tomllib
 import pytest
 import yaml
 
-from .combinations import COMBINATIONS
-from .helpers import QUESTIONS, check_answers_are_questions, rendered_files
+from .combinations import COMBINATIONS, EVERY_COMBINATION
+from .helpers import (
+    BASELINE_ANSWERS,
+    COPIER_CONFIG,
+    FIRST_TAG,
+    QUESTIONS,
+    check_answers_are_questions,
+    read_answers,
+    rendered_files,
+)
 
 # A Jinja expression or statement left behind: "{{ name", "{%- if", "{# note". GitHub
 # Actions expressions ("${{ github.sha }}") are meant to be in the generated workflows.
@@ -17,9 +25,8 @@ UNRENDERED_JINJA = re.compile(r"(?<!\$)\{\{-?\s*[A-Za-z_]|\{%-?\s*[a-z]|\{#")
 # Files whose own syntax legitimately contains Jinja-like braces.
 JINJA_LIKE_ALLOWED = {"uv.lock"}
 
-pytestmark = pytest.mark.parametrize("name", sorted(COMBINATIONS))
 
-
+@EVERY_COMBINATION
 def test_no_unrendered_jinja_in_contents_or_paths(rendered, name):
     project = rendered(name)
     for path in rendered_files(project):
@@ -33,6 +40,7 @@ def test_no_unrendered_jinja_in_contents_or_paths(rendered, name):
         assert match is None, f"{relative}: {text[max(match.start() - 60, 0) : match.end() + 60]!r}"
 
 
+@EVERY_COMBINATION
 def test_no_quote_characters_in_paths(rendered, name):
     project = rendered(name)
     for path in rendered_files(project):
@@ -40,18 +48,20 @@ def test_no_quote_characters_in_paths(rendered, name):
         assert "'" not in str(path.relative_to(project))
 
 
+@EVERY_COMBINATION
 def test_answers_file_records_every_answer(rendered, name):
     project = rendered(name)
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    assert answers["_commit"] == "v1.0.0"
-    for key, value in COMBINATIONS[name].items():
-        assert answers[key] == value
+    answers = read_answers(project)
+    assert answers["_commit"] == FIRST_TAG
+    for key, value in {**BASELINE_ANSWERS, **COMBINATIONS[name]}.items():
+        assert answers[key] == value, key
     assert set(answers) - {"_commit", "_src_path"} <= QUESTIONS
 
 
+@EVERY_COMBINATION
 def test_package_layout_and_metadata_agree(rendered, name):
     project = rendered(name)
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = read_answers(project)
     package = answers["package_name"]
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == answers["project_slug"]
@@ -71,9 +81,10 @@ def test_package_layout_and_metadata_agree(rendered, name):
     assert (project / "uv.lock").is_file()
 
 
+@EVERY_COMBINATION
 def test_licence_matches_the_answer(rendered, name):
     project = rendered(name)
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = read_answers(project)
     licence_text = (project / "LICENSE").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     expected_heading = {
@@ -91,9 +102,10 @@ def test_licence_matches_the_answer(rendered, name):
         assert pyproject["project"]["license"] == answers["license"]
 
 
+@EVERY_COMBINATION
 def test_dvc_remote_and_plugin_match_the_answer(rendered, name):
     project = rendered(name)
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = read_answers(project)
     config = (project / ".dvc" / "config").read_text()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     pipeline = pyproject["dependency-groups"]["pipeline"]
@@ -124,9 +136,10 @@ def test_dvc_remote_and_plugin_match_the_answer(rendered, name):
         assert f'name = "dvc-{ {"s3": "s3", "gcs": "gs", "azure": "azure"}[remote] }"' in lock
 
 
+@EVERY_COMBINATION
 def test_params_select_the_problem_type(rendered, name):
     project = rendered(name)
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = read_answers(project)
     params = yaml.safe_load((project / "params.yaml").read_text())
     if answers["dataset"] == "own":
         # Not adopted yet (the source does not exist): the answers are recorded, no features.
@@ -144,7 +157,16 @@ def test_params_select_the_problem_type(rendered, name):
         assert stage["cmd"].startswith(answers["project_slug"] + " ")
 
 
+@EVERY_COMBINATION
 def test_the_test_helper_refuses_unknown_answer_keys(name):
     check_answers_are_questions(COMBINATIONS[name])
     with pytest.raises(AssertionError, match="pakage_name"):
         check_answers_are_questions({"pakage_name": "typo"})
+
+
+def test_the_baseline_answers_are_copier_defaults():
+    """So the "defaults" combination renders what `copier copy --defaults` does."""
+    check_answers_are_questions(BASELINE_ANSWERS)
+    defaults = {key: COPIER_CONFIG[key]["default"] for key in BASELINE_ANSWERS}
+    assert defaults == BASELINE_ANSWERS
+    assert COMBINATIONS["defaults"] == {}

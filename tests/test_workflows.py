@@ -25,7 +25,7 @@ import yaml
 
 from .combinations import COMBINATIONS, RUN_COMBINATIONS
 from .conftest import FIRST_TAG
-from .helpers import TEMPLATE_ROOT, commit_all, git, render, run
+from .helpers import TEMPLATE_ROOT, commit_all, git, read_answers, render, run
 from .workflow_runner import WorkflowRun
 
 BIN = Path(sys.executable).parent
@@ -51,10 +51,6 @@ SKIPPED_RETRAIN = {
 # leaves the model at the class prior (classification) or the mean (regression), i.e. no
 # better than the trivial baseline.
 PLANTED_REGRESSION = {"max_iter": 1, "learning_rate": 0.001}
-
-
-def _answers(project: Path) -> dict:
-    return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
 
 def _workflow(project: Path, name: str) -> dict:
@@ -172,7 +168,7 @@ def test_workflows_follow_the_security_rules(rendered, name):
 @pytest.mark.parametrize("name", sorted(COMBINATIONS))
 def test_workflows_use_the_answers(rendered, name):
     project = rendered(name)
-    answers = _answers(project)
+    answers = read_answers(project)
     for workflow_name in WORKFLOWS:
         for job in _workflow(project, workflow_name)["jobs"].values():
             for step in job["steps"]:
@@ -199,7 +195,7 @@ def test_workflows_use_the_answers(rendered, name):
 @pytest.mark.parametrize("name", sorted(COMBINATIONS))
 def test_dependabot_codeowners_and_pull_request_template(rendered, name):
     project = rendered(name)
-    answers = _answers(project)
+    answers = read_answers(project)
     dependabot = yaml.safe_load((project / ".github" / "dependabot.yml").read_text())
     ecosystems = {update["package-ecosystem"] for update in dependabot["updates"]}
     assert ecosystems == {"uv", "github-actions", "docker"}
@@ -266,7 +262,7 @@ def _event(name: str, project: Path) -> dict:
     regression: a pull request from branch `feature` into `main`. GitHub checks out a merge
     commit; here the job checks out the head commit, whose parent is the base commit.
     """
-    answers = _answers(project)
+    answers = read_answers(project)
     common = {
         "repository": f"{answers['github_owner']}/{answers['project_slug']}",
         "sha": git(project, "rev-parse", "HEAD"),

@@ -4,8 +4,9 @@ What GitHub does, and what this module does instead:
 
 - Each job starts on a fresh machine with `actions/checkout`: here each job runs in its own
   fresh `git clone` of the project (full history, so `fetch-depth` needs no emulation).
-- Jobs run in file order, after the jobs they `needs:`; a job whose needed job failed is
-  skipped, and a job-level `if:` is evaluated against the needed jobs' outputs.
+- Jobs run in file order, after the jobs they `needs:`; a job whose needed job failed or was
+  skipped is skipped unless its `if:` calls a status function (`always()`, `failure()`), and
+  a job-level `if:` is evaluated against the needed jobs' results and outputs.
 - `run:` steps run with `shell: bash`, i.e. `bash --noprofile --norc -eo pipefail SCRIPT`,
   with the GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH and GITHUB_STEP_SUMMARY files; writes to
   GITHUB_ENV and GITHUB_PATH reach the later steps, GITHUB_OUTPUT becomes
@@ -14,13 +15,16 @@ What GitHub does, and what this module does instead:
   action in a workflow needs an emulation here or an explicit skip in the test.
 - `${{ ... }}` expressions are evaluated against the contexts the test supplies (github,
   inputs, secrets, runner, steps, needs); a context the test did not supply fails the run.
-  Step status functions (success(), failure(), always(), cancelled()) behave as on GitHub.
+  The status functions (success(), failure(), always(), cancelled()) behave as on GitHub.
+  The part of the expression language that is emulated is described under "expressions"
+  below, and tests/test_workflow_runner.py holds it to GitHub's documented semantics.
 - Steps the test lists in `skip` (those that need GitHub or a container engine) are not run;
   each is recorded with its reason, and naming a step that does not exist fails the run.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -29,6 +33,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -80,12 +85,81 @@ class JobState:
 
 
 # ---------------------------------------------------------------- expressions
+#
+# GitHub's expression language, the part the generated workflows use: literals (null, true,
+# false, numbers, 'strings'), context properties (`github.event.before`), `!`, `==`, `!=`,
+# `&&`, `||`, parentheses and the status functions. The semantics are GitHub's documented
+# ones: loose equality (operands of different types are compared as numbers, strings
+# ignore case, arrays and objects are equal only to themselves), `&&` and `||` return an
+# operand, and false, 0, -0, NaN, '' and null are falsy. Anything else (`<`, `[ ]`, `*`,
+# other functions such as contains() or format()) fails the run, so that a workflow that
+# starts using it gets it emulated here first.
 
-
+_NUMBER = r"-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
 _TOKEN = re.compile(
-    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>\|\||&&|==|!=|!|\(|\))"
-    r"|(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*))"
+    rf"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>\|\||&&|==|!=|!|\(|\)|,)"
+    rf"|(?P<num>{_NUMBER})|(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*))"
 )
+STATUS_FUNCTIONS = ("success", "failure", "always", "cancelled")
+
+
+def evaluate(expression: str, contexts: Mapping[str, Any], job_status: str = "success") -> Any:
+    """The value of ``expression`` (the text inside ``${{ }}``).
+
+    ``job_status`` is what the status functions see: "success", "failure", or anything
+    else for neither (e.g. a needed job that was skipped).
+    """
+    return _Evaluator(expression, contexts, job_status).evaluate()
+
+
+def condition(value: Any, contexts: Mapping[str, Any], job_status: str) -> bool:
+    """An `if:` as GitHub decides it: `success() && (...)` unless it calls a status function."""
+    text = _as_text(value).strip()
+    text = _whole_expression(text) or text
+    tokens = _tokens(text)
+    calls_status = any(
+        kind == "name" and name in STATUS_FUNCTIONS and following == ("op", "(")
+        for (kind, name), following in pairwise(tokens)
+    )
+    if not calls_status:
+        text = f"success() && ({text})"
+    return truthy(evaluate(text, contexts, job_status))
+
+
+def substitute(value: Any, contexts: Mapping[str, Any], job_status: str) -> Any:
+    """A workflow value with its ``${{ }}`` expressions replaced.
+
+    A value that is one expression keeps the expression's type (as in `with:` and `env:`);
+    expressions inside a longer text are interpolated as text.
+    """
+    if not isinstance(value, str):
+        return value
+    whole = _whole_expression(value.strip())
+    if whole is not None:
+        return evaluate(whole, contexts, job_status)
+    return EXPRESSION.sub(
+        lambda match: _as_text(evaluate(match.group(1), contexts, job_status)), value
+    )
+
+
+def _whole_expression(text: str) -> str | None:
+    """The inside of ``text`` when ``text`` is one ``${{ }}`` and nothing else."""
+    found = list(EXPRESSION.finditer(text))
+    if len(found) == 1 and found[0].group(0) == text:
+        return found[0].group(1)
+    return None
+
+
+def truthy(value: Any) -> bool:
+    """GitHub's coercion to boolean: false, 0, -0, NaN, '' and null are falsy; arrays and
+    objects, even empty ones, are truthy."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return value != ""
+    if isinstance(value, int | float):  # booleans too
+        return value != 0 and not math.isnan(value)
+    return True
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -94,7 +168,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
-            raise WorkflowError(f"cannot evaluate the expression {text!r}")
+            raise WorkflowError(
+                f"cannot evaluate the expression {text!r}: unsupported syntax at "
+                f"{text[position:].strip()!r}"
+            )
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         position = match.end()
@@ -102,35 +179,44 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Evaluator:
-    """GitHub's expression language, the subset the generated workflows use."""
+    """A recursive-descent evaluator; precedence from loosest: ||, &&, == and !=, !."""
 
-    STATUS_FUNCTIONS = ("success", "failure", "always", "cancelled")
-
-    def __init__(self, contexts: Mapping[str, Any], job_status: str) -> None:
+    def __init__(self, text: str, contexts: Mapping[str, Any], job_status: str) -> None:
+        self.text = text.strip()
+        self.tokens, self.index = _tokens(text), 0
         self.contexts = contexts
         self.job_status = job_status
 
-    def evaluate(self, text: str) -> Any:
-        self.tokens, self.index = _tokens(text), 0
+    def evaluate(self) -> Any:
         value = self._or()
         if self.index != len(self.tokens):
-            raise WorkflowError(f"cannot evaluate the expression {text!r}")
+            raise self._error(f"unexpected {self.tokens[self.index][1]!r}")
         return value
+
+    def _error(self, detail: str) -> WorkflowError:
+        return WorkflowError(f"cannot evaluate the expression {self.text!r}: {detail}")
 
     def _peek(self) -> str | None:
         return self.tokens[self.index][1] if self.index < len(self.tokens) else None
 
     def _take(self) -> tuple[str, str]:
+        if self.index == len(self.tokens):
+            raise self._error("it ends too early")
         token = self.tokens[self.index]
         self.index += 1
         return token
+
+    def _expect(self, text: str) -> None:
+        found = self._take()[1]
+        if found != text:
+            raise self._error(f"expected {text!r}, found {found!r}")
 
     def _or(self) -> Any:
         value = self._and()
         while self._peek() == "||":
             self._take()
             right = self._and()
-            value = value if value else right
+            value = value if truthy(value) else right
         return value
 
     def _and(self) -> Any:
@@ -138,7 +224,7 @@ class _Evaluator:
         while self._peek() == "&&":
             self._take()
             right = self._equality()
-            value = right if value else value
+            value = right if truthy(value) else value
         return value
 
     def _equality(self) -> Any:
@@ -146,46 +232,53 @@ class _Evaluator:
         while self._peek() in ("==", "!="):
             operator = self._take()[1]
             right = self._unary()
-            equal = _coerce(value) == _coerce(right)
-            value = equal if operator == "==" else not equal
+            value = _equal(value, right) == (operator == "==")
         return value
 
     def _unary(self) -> Any:
         if self._peek() == "!":
             self._take()
-            return not self._unary()
+            return not truthy(self._unary())
         return self._primary()
 
     def _primary(self) -> Any:
         kind, text = self._take()
         if text == "(":
             value = self._or()
-            self._take()
+            self._expect(")")
             return value
         if kind == "str":
             return text[1:-1].replace("''", "'")
         if kind == "num":
-            return float(text)
+            return _number(text)
+        if kind != "name":
+            raise self._error(f"unexpected {text!r}")
+        if self._peek() == "(":
+            return self._call(text)
         if text in ("true", "false"):
             return text == "true"
         if text == "null":
             return None
-        if text in self.STATUS_FUNCTIONS and self._peek() == "(":
-            self._take()
-            self._take()
-            return {
-                "success": self.job_status == "success",
-                "failure": self.job_status == "failure",
-                "always": True,
-                "cancelled": False,
-            }[text]
         return self._lookup(text)
+
+    def _call(self, function: str) -> bool:
+        if function not in STATUS_FUNCTIONS:
+            raise self._error(f"the function {function}() is not emulated")
+        self._expect("(")
+        self._expect(")")
+        return {
+            "success": self.job_status == "success",
+            "failure": self.job_status == "failure",
+            "always": True,
+            "cancelled": False,
+        }[function]
 
     def _lookup(self, dotted: str) -> Any:
         root, *keys = dotted.split(".")
         if root not in self.contexts:
             raise WorkflowError(
-                f"the expression uses the context '{root}', which this run does not supply"
+                f"the expression {self.text!r} uses the context '{root}', "
+                "which this run does not supply"
             )
         value: Any = self.contexts[root]
         for key in keys:
@@ -193,23 +286,59 @@ class _Evaluator:
         return value
 
 
-def _coerce(value: Any) -> Any:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
+def _number(text: str) -> float:
+    """A number literal, or a string's number as loose equality reads it ('' is 0)."""
+    text = text.strip()
+    if not text:
+        return 0.0
+    if not re.fullmatch(_NUMBER, text):
+        return math.nan
+    if "x" in text.lower():
+        return float(int(text, 16))
+    return float(text)
+
+
+def _equal(left: Any, right: Any) -> bool:
+    kinds = _kind(left), _kind(right)
+    if kinds[0] != kinds[1]:
+        return _as_number(left) == _as_number(right)
+    if kinds[0] == "string":
+        return str(left).lower() == str(right).lower()
+    if kinds[0] in ("array", "object"):
+        return left is right
+    return bool(left == right)  # null, booleans, numbers (NaN equals nothing)
+
+
+def _kind(value: Any) -> str:
     if value is None:
-        return None
-    return str(value).lower()
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "object" if isinstance(value, Mapping) else "array"
+
+
+def _as_number(value: Any) -> float:
+    if isinstance(value, str):
+        return _number(value)
+    if value is None or isinstance(value, int | float):  # null is 0, booleans 1 and 0
+        return float(value or 0)
+    return math.nan  # arrays and objects
 
 
 def _as_text(value: Any) -> str:
+    """A value as GitHub writes it into a text: null as '', numbers without a needless .0."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, Mapping | list | tuple):
+        raise WorkflowError(f"cannot write an object or array as text: {value!r}")
     return str(value)
 
 
@@ -323,17 +452,18 @@ class WorkflowRun:
         }
         state = self._new_job_state(job_id, job)
         self.jobs[job_id] = state
-        condition = job.get("if", "success()")
-        upstream_failed = any(self.job_results.get(need) != "success" for need in needs)
+        # The status functions of a job-level `if:` see the needed jobs' results.
+        results = {self.job_results.get(need) for need in needs}
+        status = "failure" if "failure" in results else "success" if results <= {"success"} else ""
         contexts = self._contexts(state, needs_context)
-        if upstream_failed or not self._condition(condition, contexts, "success"):
+        if not condition(job.get("if", "success()"), contexts, status):
             self.job_results[job_id] = "skipped"
             state.status = "skipped"
             return state
         for step in job["steps"]:
             self._run_step(job_id, job, step, state, needs_context)
         state.outputs = {
-            name: _as_text(self._substitute(value, self._contexts(state, needs_context), state))
+            name: _as_text(substitute(value, self._contexts(state, needs_context), state.status))
             for name, value in (job.get("outputs") or {}).items()
         }
         self.job_results[job_id] = state.status
@@ -370,9 +500,6 @@ class WorkflowRun:
         state.status = "success"
         self._run_step(job_id, job, step, state, {})
         return state.results[-1]
-
-    def step(self, job_id: str, name: str) -> dict[str, Any]:
-        return self._step_named(job_id, name)
 
     # -- jobs and steps
 
@@ -433,7 +560,7 @@ class WorkflowRun:
         contexts = self._contexts(state, {})
         for scope in (self.definition.get("env"), job.get("env")):
             for name, value in (scope or {}).items():
-                env[name] = _as_text(self._substitute(value, contexts, state))
+                env[name] = _as_text(substitute(value, contexts, state.status))
         return state
 
     def _contexts(self, state: JobState, needs: Mapping[str, Any]) -> dict[str, Any]:
@@ -447,26 +574,6 @@ class WorkflowRun:
             "needs": needs,
         }
 
-    def _condition(self, condition: Any, contexts: Mapping[str, Any], status: str) -> bool:
-        if isinstance(condition, bool):
-            return condition
-        text = str(condition).strip()
-        if text.startswith("${{") and text.endswith("}}"):
-            text = text[3:-2]
-        uses_status = any(f"{name}(" in text for name in _Evaluator.STATUS_FUNCTIONS)
-        if not uses_status:
-            text = f"success() && ({text})"
-        return bool(_Evaluator(contexts, status).evaluate(text))
-
-    def _substitute(self, value: Any, contexts: Mapping[str, Any], state: JobState) -> Any:
-        if not isinstance(value, str):
-            return value
-        evaluator = _Evaluator(contexts, state.status)
-        whole = EXPRESSION.fullmatch(value.strip())
-        if whole:
-            return evaluator.evaluate(whole.group(1))
-        return EXPRESSION.sub(lambda match: _as_text(evaluator.evaluate(match.group(1))), value)
-
     def _run_step(
         self,
         job_id: str,
@@ -477,7 +584,7 @@ class WorkflowRun:
     ) -> None:
         name = step.get("name") or step.get("uses") or step.get("run", "").splitlines()[0]
         contexts = self._contexts(state, needs)
-        if not self._condition(step.get("if", "success()"), contexts, state.status):
+        if not condition(step.get("if", "success()"), contexts, state.status):
             state.results.append(StepResult(job_id, name, "skipped", "(its if: is false)"))
             return
         if (job_id, name) in self.skip:
@@ -505,7 +612,7 @@ class WorkflowRun:
         if action not in EMULATED_ACTIONS:
             raise WorkflowError(f"{job_id} / {name}: no local emulation of the action {action}")
         inputs = {
-            key: _as_text(self._substitute(value, contexts, state))
+            key: _as_text(substitute(value, contexts, state.status))
             for key, value in (step.get("with") or {}).items()
         }
         if action == "actions/checkout":
@@ -549,11 +656,11 @@ class WorkflowRun:
         env = dict(state.env)
         env.update({kind: str(path) for kind, path in files.items()})
         for key, value in (step.get("env") or {}).items():
-            env[key] = _as_text(self._substitute(value, contexts, state))
+            env[key] = _as_text(substitute(value, contexts, state.status))
         if state.path_entries:
             env["PATH"] = os.pathsep.join([*state.path_entries, env["PATH"]])
         script = state.temp / f"_step_{len(state.results)}.sh"
-        script.write_text(self._substitute(step["run"], contexts, state), encoding="utf-8")
+        script.write_text(substitute(step["run"], contexts, state.status), encoding="utf-8")
         directory = state.workspace / step.get(
             "working-directory", defaults.get("working-directory", ".")
         )
