@@ -92,7 +92,7 @@ def _model_column(series: pd.Series, *, categorical: bool, margin: float) -> pa.
 
 
 def _round_up(value: float, digits: int = 4) -> float:
-    scale = 10**digits
+    scale = 10.0**digits
     return min(1.0, math.ceil(value * scale) / scale)
 
 

@@ -33,7 +33,8 @@ def _with_derived_names(
 def as_float(frame: pd.DataFrame) -> pd.DataFrame:
     """True/False (as booleans or their text) to 1.0/0.0, keeping missing values missing."""
     mapping = {True: 1.0, False: 0.0, "True": 1.0, "False": 0.0, "true": 1.0, "false": 0.0}
-    return frame.apply(lambda column: column.map(mapping).astype(float))
+    converted: pd.DataFrame = frame.apply(lambda column: column.map(mapping).astype(float))
+    return converted
 
 
 def build_preprocessor(

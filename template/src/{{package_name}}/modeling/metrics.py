@@ -27,7 +27,8 @@ def regression_of(metric: str, candidate: float, reference: float) -> float:
 
 def most_probable(model: Any, probabilities: np.ndarray) -> np.ndarray:
     """The class ``predict`` returns, from probabilities already computed: one pass, not two."""
-    return np.asarray(model.classes_)[probabilities.argmax(axis=1)]
+    predicted: np.ndarray = np.asarray(model.classes_)[probabilities.argmax(axis=1)]
+    return predicted
 
 
 def model_output(problem_type: ProblemType, model: Any, features: pd.DataFrame) -> np.ndarray:

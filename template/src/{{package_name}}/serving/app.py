@@ -19,9 +19,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from .. import DEFAULT_PARAMS_PATH, __version__
 from .. import __doc__ as package_doc
-from .. import __version__
-from ..config import DEFAULT_PARAMS_PATH, load_params
+from ..config import load_params
 from .metrics import MetricsMiddleware
 from .routes import PATHS, build_router, invalid_request_handler
 from .service import Service
