@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _common import clone_working_tree, copy_project, project_env, read_answers
+
+from bench._common import clone_working_tree, copy_project, project_env, read_answers
 
 PROGRAMS = Path(__file__).resolve().parent / "in_project"
 LAST_STAGE = "evaluate"  # the model, the test split and the evaluation a server may report

@@ -10,9 +10,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import project_env
-from _project import run_program
-
+from bench._common import project_env
+from bench._project import run_program
 from tests.server import free_port, running_server
 
 MLFLOW_OVERLAY = ("mlflow",)

@@ -10,7 +10,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _common import clone_working_tree, copier_copy_command, run, summary, timed
+from bench._common import clone_working_tree, copier_copy_command, run, summary, timed
 
 RUNS = 5
 

@@ -10,7 +10,7 @@ on the same model where MLflow installs (into an overlay of the project's enviro
 ``uv run --with mlflow``). All traffic goes to 127.0.0.1; each scenario is bounded in time
 and in requests.
 
-    uv run python bench/serving.py [--duration 5] [--project PATH] [--no-mlflow]
+    uv run python -m bench.serving [--duration 5] [--project PATH] [--no-mlflow]
 
 This file holds the scenarios and the report; the parts it uses, one job each:
 _project.py (render, install and train the project; run a program of in_project/ with the
@@ -30,9 +30,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from _loadgen import run_load
-from _project import prepare, render_default_project, run_program
-from _servers import Target, start_mlflow, start_ours
+from bench._loadgen import run_load
+from bench._project import prepare, render_default_project, run_program
+from bench._servers import Target, start_mlflow, start_ours
 
 CONCURRENCY = (1, 8, 32)
 BATCH_ROWS = 1000

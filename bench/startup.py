@@ -11,7 +11,7 @@ against its reference in the same run, on the same machine state. For each proje
 The runs of the two projects alternate. The load average is printed before and after:
 other work on the machine slows both figures.
 
-    uv run python bench/startup.py [--runs 9] [--repro-runs 2]
+    uv run python -m bench.startup [--runs 9] [--repro-runs 2]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from _common import clone_working_tree, copier_copy_command, run, summary, timed
+from bench._common import clone_working_tree, copier_copy_command, run, summary, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 9

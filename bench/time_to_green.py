@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import clone_working_tree, copier_copy_command, run
+from bench._common import clone_working_tree, copier_copy_command, run
 
 
 def copy_and_make_all(template: Path, destination: Path) -> dict[str, float]:

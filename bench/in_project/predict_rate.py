@@ -1,6 +1,6 @@
 """In-process ``model.predict`` latency of a generated project's trained model, one thread.
 
-Run by bench/serving.py with the project's interpreter, in the project's folder:
+Run by bench.serving with the project's interpreter, in the project's folder:
 
     uv run --frozen python PATH/predict_rate.py PACKAGE ROWS
 

@@ -1,6 +1,6 @@
 """A generated project's test-set rows as the JSON records a client sends to ``/predict``.
 
-Run by bench/serving.py with the project's interpreter, in the project's folder:
+Run by bench.serving with the project's interpreter, in the project's folder:
 
     uv run --frozen python PATH/request_records.py PACKAGE
 

@@ -1,6 +1,6 @@
 """Save a generated project's trained model as an MLflow model, for `mlflow models serve`.
 
-Run by bench/serving.py in an overlay of the project's environment that adds MLflow:
+Run by bench.serving in an overlay of the project's environment that adds MLflow:
 
     uv run --frozen --with mlflow python PATH/save_mlflow_model.py PACKAGE DESTINATION
 
