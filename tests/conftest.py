@@ -17,13 +17,7 @@ import pytest
 
 from . import dockerfile
 from .combinations import COMBINATIONS
-from .helpers import (
-    FIRST_TAG,  # noqa: F401 - test_workflows.py imports it from here
-    clone_working_tree,
-    copy_project,
-    project_env,
-    run,
-)
+from .helpers import clone_working_tree, copy_project, project_env, run
 from .server import free_port, running_server
 
 # The GIT_COMMIT build argument of the emulated serving image.

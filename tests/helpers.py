@@ -126,18 +126,6 @@ def copy_project(
     return destination
 
 
-def render(
-    template: Path,
-    destination: Path,
-    answers: Mapping[str, Any],
-    *,
-    vcs_ref: str | None = None,
-    skip_tasks: bool = False,
-) -> Path:
-    """``copy_project`` with the overrides as a mapping; test_workflows.py still calls it."""
-    return copy_project(template, destination, vcs_ref=vcs_ref, skip_tasks=skip_tasks, **answers)
-
-
 def copier_copy_command(template: Path, destination: Path, *options: str) -> list[str]:
     """`copier copy --defaults --trust` from the command line, as a user types it.
 
