@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 SIZES = (10_000, 100_000, 1_000_000)
-STAGES = ("ingest", "validate", "split", "train", "evaluate", "gate", "canary")
+STAGES = ("ingest", "validate", "split", "tune", "train", "evaluate", "gate", "canary")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 DUPLICATE_SHARE = 0.005
 TARGET_SECONDS = 240

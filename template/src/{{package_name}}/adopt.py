@@ -63,6 +63,11 @@ LINEAR_HYPERPARAMETERS: dict[str, dict[str, float | int]] = {
     "classification": {"C": 1.0, "max_iter": 1000},
     "regression": {"alpha": 1.0},
 }
+# tune.space.linear: the same estimators' regularisation strength, on a log scale
+LINEAR_SPACE: dict[str, dict[str, list[float]]] = {
+    "classification": {"C": [0.01, 0.1, 1.0, 10.0, 100.0]},
+    "regression": {"alpha": [0.01, 0.1, 1.0, 10.0, 100.0]},
+}
 
 
 class AdoptError(ValueError):
@@ -93,7 +98,7 @@ def _yaml() -> Any:
     return yaml
 
 
-def _flow(items: list[str]) -> Any:
+def _flow(items: list[Any]) -> Any:
     from ruamel.yaml.comments import CommentedSeq
 
     sequence = CommentedSeq(items)
@@ -154,6 +159,11 @@ def _update_params(
         LINEAR_HYPERPARAMETERS[profile.problem_type]
     ):
         hyperparameters["linear"] = dict(LINEAR_HYPERPARAMETERS[profile.problem_type])
+    space = document["tune"]["space"]
+    if set(space.get("linear") or {}) != set(LINEAR_SPACE[profile.problem_type]):
+        space["linear"] = {
+            name: _flow(values) for name, values in LINEAR_SPACE[profile.problem_type].items()
+        }
 
 
 def _validated(document: Any, params_path: Path) -> Params:

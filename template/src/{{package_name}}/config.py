@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from . import DEFAULT_PARAMS_PATH  # defined in __init__ so that `--help` need not import this
 
 ProblemType = Literal["classification", "regression"]
+HyperparameterValue = bool | int | float | str | None
 
 
 class _Strict(BaseModel):
@@ -84,7 +85,7 @@ class SplitParams(_Strict):
 
 class TrainParams(_Strict):
     estimator: Literal["hist_gradient_boosting", "random_forest", "linear"]
-    hyperparameters: dict[str, dict[str, bool | int | float | str | None]]
+    hyperparameters: dict[str, dict[str, HyperparameterValue]]
     model_dir: Path
     metrics_path: Path
 
@@ -97,6 +98,27 @@ class TrainParams(_Strict):
     def baseline_path(self) -> Path:
         """The trivial baseline the gate compares the model with."""
         return self.model_dir / "baseline.pkl"
+
+
+class TuneParams(_Strict):
+    enabled: bool
+    budget: int = Field(ge=1)  # candidates sampled from the estimator's space
+    cv_folds: int = Field(ge=2)
+    output_path: Path
+    # estimator -> hyperparameter -> candidate values
+    space: dict[str, dict[str, list[HyperparameterValue]]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _candidates_are_listed(self) -> TuneParams:
+        empty = [
+            f"{estimator}.{name}"
+            for estimator, grid in self.space.items()
+            for name, values in grid.items()
+            if not values
+        ]
+        if empty:
+            raise ValueError(f"tune.space lists no candidate for {empty}")
+        return self
 
 
 class PlotParams(_Strict):
@@ -154,6 +176,7 @@ class Params(_Strict):
     adopt: ReportParams
     split: SplitParams
     train: TrainParams
+    tune: TuneParams
     evaluate: EvaluateParams
     gate: GateParams
     serving: ServingParams

@@ -6,6 +6,7 @@ read here, so it stays untouched until the final evaluation.
 
 from __future__ import annotations
 
+import json
 import platform
 from typing import Any
 
@@ -32,8 +33,37 @@ def features_and_target(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFra
     return frame[params.data.features.input_columns], target
 
 
+class TunedFileError(ValueError):
+    """The tune stage's output is missing or was made for another estimator."""
+
+
+def tuned_hyperparameters(params: Params) -> dict[str, Any]:
+    """The values the tune stage chose (none when it is disabled)."""
+    path = params.tune.output_path
+    try:
+        tuned = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise TunedFileError(f"{path} not found: run the 'tune' stage first") from error
+    if tuned.get("estimator") != params.train.estimator:
+        raise TunedFileError(
+            f"{path} was tuned for '{tuned.get('estimator')}', not train.estimator "
+            f"'{params.train.estimator}': run the 'tune' stage again"
+        )
+    return dict(tuned.get("hyperparameters", {}))
+
+
+def with_tuned(params: Params, tuned: dict[str, Any]) -> Params:
+    """``params`` with ``tuned`` over the estimator's hyperparameters (tuned values win)."""
+    estimator = params.train.estimator
+    merged = {**params.train.hyperparameters.get(estimator, {}), **tuned}
+    hyperparameters = {**params.train.hyperparameters, estimator: merged}
+    train_params = params.train.model_copy(update={"hyperparameters": hyperparameters})
+    return params.model_copy(update={"train": train_params})
+
+
 def train(params: Params) -> dict[str, Any]:
     """Fit, save and score the model and the baseline; return the validation metrics."""
+    params = with_tuned(params, tuned_hyperparameters(params))
     train_frame = read_split(params.split.output_dir, "train")
     val_frame = read_split(params.split.output_dir, "val")
     features, target = features_and_target(train_frame, params)
