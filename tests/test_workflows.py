@@ -377,6 +377,10 @@ def test_planted_regression_fails_the_model_gate_step(ci_runs, name):
     params = yaml.safe_load(params_path.read_text())
     assert params["train"]["estimator"] == "hist_gradient_boosting"
     params["train"]["hyperparameters"]["hist_gradient_boosting"].update(PLANTED_REGRESSION)
+    # The search would otherwise choose its own values over the planted ones.
+    params["tune"]["space"]["hist_gradient_boosting"] = {
+        name: [value] for name, value in PLANTED_REGRESSION.items()
+    }
     params_path.write_text(yaml.safe_dump(params, sort_keys=False))
 
     retrained = ci.rerun_step("pipeline", "DVC pipeline up to evaluation (split, train, evaluate)")
