@@ -53,7 +53,7 @@ def test_dvc_shows_metrics_and_plots(built, name):
     project, _ = built(name)
     shown = run(["uv", "run", "--frozen", "dvc", "metrics", "show", "--json"], project).stdout
     assert "metrics/test.json" in shown
-    assert "metrics/validation.json" in shown
+    assert "metrics/train/metrics.json" in shown  # validation metrics, written by DVCLive
     plots = run(["uv", "run", "--frozen", "dvc", "plots", "show", "--json"], project).stdout
     assert json.loads(plots), plots
 

@@ -151,8 +151,15 @@ def test_params_select_the_problem_type(rendered, name):
         assert params["problem_type"] == answers["problem_type"]
         expected_target = {"classification": "species", "regression": "body_mass_g"}
         assert params["data"]["target"] == expected_target[answers["problem_type"]]
-    stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    pipeline = yaml.safe_load((project / "dvc.yaml").read_text())
+    stages = pipeline["stages"]
     assert " ".join(stages) == "ingest validate split tune train evaluate gate canary"
+    # The registry's model (its path cannot use ${...}: DVC does not expand artifacts).
+    assert pipeline["artifacts"]["model"] == {
+        "path": f"{params['train']['model_dir']}/model.pkl",
+        "type": "model",
+        "desc": "The model served by the API",
+    }
     for stage in stages.values():
         assert stage["cmd"].startswith(answers["project_slug"] + " ")
 

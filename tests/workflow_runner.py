@@ -542,6 +542,7 @@ class WorkflowRun:
                 "GITHUB_SHA": self.github["sha"],
                 "GITHUB_REF": self.github["ref"],
                 "GITHUB_REF_NAME": self.github["ref_name"],
+                "GITHUB_REF_TYPE": self.github.get("ref_type", "branch"),
                 "GITHUB_REPOSITORY": self.github["repository"],
                 "GITHUB_SERVER_URL": "https://github.com",
                 "GITHUB_ACTOR": self.github.get("actor", "local-runner"),

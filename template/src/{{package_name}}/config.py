@@ -87,7 +87,12 @@ class TrainParams(_Strict):
     estimator: Literal["hist_gradient_boosting", "random_forest", "linear"]
     hyperparameters: dict[str, dict[str, HyperparameterValue]]
     model_dir: Path
-    metrics_path: Path
+    live_dir: Path  # DVCLive's record of the run (modeling/tracking.py)
+
+    @property
+    def metrics_path(self) -> Path:
+        """The validation metrics of the model and the baseline, written by DVCLive."""
+        return self.live_dir / "metrics.json"
 
     @property
     def model_path(self) -> Path:
@@ -143,8 +148,11 @@ class GateParams(_Strict):
     metric: str
     min_improvement_over_baseline: float = Field(ge=0)
     max_regression_vs_production: float = Field(ge=0)
-    production_metrics_path: Path
     report_path: Path
+
+
+class RegistryParams(_Strict):
+    restore_dir: Path  # where `restore` and `rollback` put a version's verified model
 
 
 class MicroBatchParams(_Strict):
@@ -166,6 +174,13 @@ class CanaryParams(_Strict):
     startup_timeout_s: float = Field(gt=0)
 
 
+class MlflowParams(_Strict):
+    """Where ``train`` also logs each run when the project was made with MLflow."""
+
+    store: Path  # the local SQLite store; MLFLOW_TRACKING_URI, when set, wins
+    experiment: str = Field(min_length=1)
+
+
 class Params(_Strict):
     seed: int
     problem_type: ProblemType
@@ -179,8 +194,10 @@ class Params(_Strict):
     tune: TuneParams
     evaluate: EvaluateParams
     gate: GateParams
+    registry: RegistryParams
     serving: ServingParams
     canary: CanaryParams
+    mlflow: MlflowParams | None = None  # only in projects made with experiment_tracking=mlflow
 
 
 class ParamsError(ValueError):

@@ -17,6 +17,8 @@ from typing import Any
 from ..atomic import write_bytes, write_json
 
 PICKLE_PROTOCOL = 5
+# Beside a model restored from the model registry: which registered version it is.
+REGISTRY_FILE = "registry.json"
 
 
 class ModelIntegrityError(RuntimeError):
@@ -29,10 +31,11 @@ def metadata_path(model_path: Path) -> Path:
 
 
 def model_version(metadata: Mapping[str, Any]) -> str:
-    """The model's version: the first 12 hex digits of its SHA-256, "" when none is recorded.
+    """The model's content version: the first 12 hex digits of its SHA-256, "" if unknown.
 
-    The API reports it, ``promote`` suggests the git tag ``model-<version>``, and the CI and
-    CD workflows compute the same tag in shell from ``sha256`` in the metadata file.
+    The API reports it beside the registry version (v1.2.0, see lifecycle/registry.py); the
+    CI and CD workflows compute the same ``model-<version>`` in shell from ``sha256`` in the
+    metadata file, to tag the image of a build that is not a registry version.
     """
     return str(metadata.get("sha256") or "")[:12]
 

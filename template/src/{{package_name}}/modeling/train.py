@@ -10,15 +10,17 @@ import json
 import platform
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sklearn
 
-from ..atomic import file_sha256, write_json
+from ..atomic import file_sha256
 from ..config import Params
 from ..data.split import read_split
 from .estimators import build_baseline, build_model
-from .metrics import rounded, score
+from .metrics import model_output, most_probable, rounded, score
 from .registry import save_model
+from .tracking import record_run
 
 
 def features_and_target(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.Series]:
@@ -72,14 +74,16 @@ def train(params: Params) -> dict[str, Any]:
     model = build_model(params).fit(features, target)
     baseline = build_baseline(params.problem_type).fit(features, target)
 
+    output = model_output(params.problem_type, model, val_features)  # metrics and plot
     validation = {
-        "model": rounded(score(params.problem_type, model, val_features, val_target)),
+        "model": rounded(score(params.problem_type, model, val_features, val_target, output)),
         "baseline": rounded(score(params.problem_type, baseline, val_features, val_target)),
     }
+    hyperparameters = params.train.hyperparameters.get(params.train.estimator, {})
     metadata = {
         "problem_type": params.problem_type,
         "estimator": params.train.estimator,
-        "hyperparameters": params.train.hyperparameters.get(params.train.estimator, {}),
+        "hyperparameters": hyperparameters,
         "features": params.data.features.model_dump(),
         "target": params.data.target,
         "seed": params.seed,
@@ -91,5 +95,16 @@ def train(params: Params) -> dict[str, Any]:
     }
     save_model(model, params.train.model_path, metadata)
     save_model(baseline, params.train.baseline_path, {**metadata, "estimator": "baseline"})
-    write_json(params.train.metrics_path, validation)
+    record_run(params, hyperparameters, validation, _predictions(params, model, output, val_target))
     return validation
+
+
+def _predictions(params: Params, model: Any, output: np.ndarray, target: pd.Series) -> pd.DataFrame:
+    """The validation rows' actual and predicted values, for the run's predictions plot."""
+    if params.problem_type == "classification":
+        predicted = most_probable(model, output)
+        return pd.DataFrame({"actual": target.to_numpy(), "predicted": predicted})
+    predicted = output.round(4)
+    actual = target.to_numpy(dtype=float)
+    residual = (actual - predicted).round(4)
+    return pd.DataFrame({"actual": actual, "predicted": predicted, "residual": residual})

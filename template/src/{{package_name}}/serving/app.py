@@ -27,15 +27,20 @@ from .routes import PATHS, build_router, invalid_request_handler
 from .service import Service
 
 
-def create_app(params_path: Path = DEFAULT_PARAMS_PATH, root: Path | None = None) -> FastAPI:
+def create_app(
+    params_path: Path = DEFAULT_PARAMS_PATH, root: Path | None = None, model_dir: Path | None = None
+) -> FastAPI:
     """Build the API for the project whose ``params.yaml`` is ``params_path``.
 
     Relative paths in the parameters are resolved against ``root`` (by default the folder
-    that holds ``params_path``).
+    that holds ``params_path``); ``model_dir`` replaces ``train.model_dir``.
     """
     params_path = Path(params_path)
     root = Path(root) if root is not None else params_path.resolve().parent
     params = load_params(params_path)
+    if model_dir is not None:
+        train = params.train.model_copy(update={"model_dir": Path(model_dir).resolve()})
+        params = params.model_copy(update={"train": train})
     service = Service(params, root)
     app = FastAPI(
         title=__name__.split(".")[0].replace("_", " ").title() + " API",

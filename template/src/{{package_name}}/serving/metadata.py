@@ -19,7 +19,7 @@ import yaml
 
 from .. import __version__
 from ..config import Params
-from ..modeling.registry import model_version
+from ..modeling.registry import REGISTRY_FILE, model_version
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -68,11 +68,27 @@ def _test_metrics(path: Path) -> dict[str, Any] | None:
     return metrics.get("model") if isinstance(metrics, dict) else None
 
 
+def registry_entry(model_dir: Path) -> dict[str, Any] | None:
+    """Which registered version the served model is: from the ``registry.json`` that a
+    restore writes beside it, else from ``MODEL_REGISTRY_VERSION`` (set in the image that
+    CD builds for a version); None for a model that did not come from the registry.
+    """
+    try:
+        entry = json.loads((model_dir / REGISTRY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        entry = None
+    if isinstance(entry, dict):
+        return entry
+    from_env = os.environ.get("MODEL_REGISTRY_VERSION", "").strip()
+    return {"version": from_env} if from_env else None
+
+
 def build_metadata(params: Params, root: Path, model_metadata: dict[str, Any]) -> dict[str, Any]:
     """Collect the metadata of the loaded model and of the running code."""
     return {
         "model_version": model_version(model_metadata) or None,
         "model_sha256": model_metadata.get("sha256"),
+        "registry": registry_entry(root / params.train.model_dir),
         "train_data_sha256": model_metadata.get("train_data_sha256"),
         "problem_type": params.problem_type,
         "target": params.data.target,

@@ -1,0 +1,1 @@
+"""The model after training: its registry versions, stages, rollback and delivery metrics."""
