@@ -62,10 +62,12 @@ def test_second_repro_rereads_the_source_and_reruns_nothing_else(built, name):
     project, _ = built(name)
     lock_before = (project / "dvc.lock").read_bytes()
     output = run(["uv", "run", "--frozen", "dvc", "repro"], project).stdout
-    # ingest always rereads the source (a URL or a database can change); the same bytes
-    # mean every later stage is skipped.
-    assert re.findall(r"Running stage '([^']+)'", output) == ["ingest"], output
+    # ingest always rereads the source (a URL or a database can change), and the gate
+    # always asks the registry (Git tags) which version is in prod; the same bytes and the
+    # same answer mean every other stage is skipped.
+    assert re.findall(r"Running stage '([^']+)'", output) == ["ingest", "gate"], output
     assert "Stage 'train' didn't change, skipping" in output, output
+    assert "Stage 'canary' didn't change, skipping" in output, output
     assert (project / "dvc.lock").read_bytes() == lock_before
 
 
