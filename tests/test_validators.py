@@ -41,6 +41,7 @@ BAD_CHOICES = [
     ("dataset", "mine"),
     ("problem_type", "clustering"),
     ("dvc_remote", "ftp"),
+    ("experiment_tracking", "wandb"),
 ]
 
 # Remote-specific answers are only asked for their remote.

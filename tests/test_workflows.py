@@ -344,8 +344,9 @@ def test_ci_workflow_steps_pass_locally(ci_runs, name):
     pipeline = ci.jobs["pipeline"]
     assert json.loads((pipeline.workspace / "reports" / "gate.json").read_text())["passed"]
     status = run(["uv", "run", "--frozen", "dvc", "status"], pipeline.workspace).stdout
-    # ingest rereads its source on every run (always_changed); every other stage is current.
-    assert status.split() == ["ingest:", "always", "changed"], status
+    # ingest rereads its source and gate asks the registry on every run (always_changed);
+    # every other stage is current.
+    assert status.split() == ["ingest:", "always", "changed", "gate:", "always", "changed"], status
     assert (ci.jobs["container"].workspace / "models" / "model.pkl").is_file()
     assert ci.jobs["container"].steps["model"]["outputs"]["version"].startswith("model-")
 
