@@ -88,7 +88,9 @@ def register(params: Params, root: Path, version: str | None, bump: str) -> Regi
     already = [found.version for found in known.values() if found.commit == head]
     if already:
         raise RegistryError(f"this commit is already {name} {already[0]}")
-    chosen = version or registry.next_version(list(known), bump)
+    chosen = (
+        registry.check_version(version) if version else registry.next_version(list(known), bump)
+    )
     if chosen in known:
         raise RegistryError(
             f"{name} {chosen} is already registered (at {known[chosen].commit[:12]})"

@@ -26,6 +26,7 @@ STAGES = ("staging", "prod")
 PRODUCTION = "prod"
 SHA256_NOTE = re.compile(r"sha256=([0-9a-f]{64})")
 ASSIGNMENT_NUMBER = re.compile(r"#(\d+)$")
+VERSION = re.compile(r"v\d+\.\d+\.\d+")
 
 
 class RegistryError(RuntimeError):
@@ -155,18 +156,30 @@ def uncommitted(root: Path, paths: list[Path]) -> list[str]:
     return [line[3:] for line in status.splitlines() if line.strip()]
 
 
+def check_version(version: str) -> str:
+    """``version`` if it is written as GTO's versions are (v1.2.0), else a clear error."""
+    if not VERSION.fullmatch(version):
+        raise RegistryError(f"version '{version}': write it as vMAJOR.MINOR.PATCH, e.g. v1.2.0")
+    return version
+
+
 def register(root: Path, name: str, *, version: str, sha256: str, summary: str) -> Version:
     """Tag ``HEAD`` as ``version`` of ``name``, recording the model's digest in the tag."""
     import gto.api
+    import gto.exceptions
 
-    message = f"Register {name} {version}: sha256={sha256} {summary}"
-    gto.api.register(str(root), name, ref="HEAD", version=version, message=message)
+    message = f"Register {name} {check_version(version)}: sha256={sha256} {summary}"
+    try:
+        gto.api.register(str(root), name, ref="HEAD", version=version, message=message)
+    except gto.exceptions.GTOException as error:  # e.g. no Git identity to sign the tag
+        raise RegistryError(f"GTO could not register {name} {version}: {error}") from error
     return versions(root, name)[version]
 
 
 def assign(root: Path, name: str, stage: str, version: str) -> Assignment:
     """Assign ``stage`` to ``version`` (again, if it held the stage before)."""
     import gto.api
+    import gto.exceptions
 
     if stage not in STAGES:
         raise RegistryError(f"unknown stage '{stage}': use one of {', '.join(STAGES)}")
@@ -176,14 +189,17 @@ def assign(root: Path, name: str, stage: str, version: str) -> Assignment:
             f"{name} {version} is not registered; registered: {', '.join(known) or 'none'}"
         )
     # force: a version that held the stage before may hold it again (a rollback).
-    gto.api.assign(
-        str(root),
-        name,
-        stage,
-        version=version,
-        force=True,
-        message=f"Assign {stage} to {name} {version}",
-    )
+    try:
+        gto.api.assign(
+            str(root),
+            name,
+            stage,
+            version=version,
+            force=True,
+            message=f"Assign {stage} to {name} {version}",
+        )
+    except gto.exceptions.GTOException as error:
+        raise RegistryError(f"GTO could not assign {stage} to {name} {version}: {error}") from error
     assigned = current(root, name, stage)
     if assigned is None or assigned.version != version:
         raise RegistryError(f"GTO did not record {stage} for {name} {version}")
