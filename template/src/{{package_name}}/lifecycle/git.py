@@ -31,3 +31,13 @@ def has_commits(root: Path) -> bool:
     except GitError:
         return False
     return True
+
+
+def repository_and_prefix(root: Path) -> tuple[Path, str]:
+    """The repository's top folder and ``root``'s path in it ("" at the top, else "sub/").
+
+    A project may live in a subfolder of a larger repository; DVC and ``git show`` then
+    name its files from the top.
+    """
+    top = Path(git(root, "rev-parse", "--show-toplevel").strip())
+    return top, git(root, "rev-parse", "--show-prefix").strip()

@@ -133,7 +133,8 @@ def current(root: Path, name: str, stage: str) -> Assignment | None:
 def metrics_at(root: Path, commit: str, metrics_path: Path) -> dict[str, Any]:
     """The test metrics committed at ``commit`` (those recorded with a version)."""
     try:
-        text = git(root, "show", f"{commit}:{metrics_path.as_posix()}")
+        # ./ makes the path relative to the project, which may be a subfolder of the repository
+        text = git(root, "show", f"{commit}:./{metrics_path.as_posix()}")
     except GitError as error:
         raise RegistryError(str(error)) from error
     metrics: dict[str, Any] = json.loads(text)

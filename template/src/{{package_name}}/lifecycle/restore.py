@@ -20,6 +20,7 @@ from ..modeling.registry import (
     metadata_path,
     sha256_of,
 )
+from .git import repository_and_prefix
 from .registry import RegistryError, Version
 
 
@@ -31,13 +32,14 @@ def restore(root: Path, name: str, version: Version, model_path: Path, destinati
     import dvc.api  # imported here: it takes a second and only this command needs it
 
     files = [model_path, metadata_path(model_path)]
+    repository, prefix = repository_and_prefix(root)
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=destination.parent))
     try:
         for path in files:
             try:
                 with dvc.api.open(
-                    path.as_posix(), repo=str(root), rev=version.commit, mode="rb"
+                    prefix + path.as_posix(), repo=str(repository), rev=version.commit, mode="rb"
                 ) as f:
                     (staging / path.name).write_bytes(f.read())
             except Exception as error:  # DVC raises many kinds; all mean "not available"
