@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from . import dockerfile
 from .combinations import COMBINATIONS
@@ -52,24 +53,75 @@ def rendered(
 
 
 @pytest.fixture(scope="session")
+def shared_folder(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder that every xdist worker of this session sees (the session's own without)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_mypy_cache(shared_folder: Path) -> Iterator[None]:
+    """Every rendered project's mypy (make all, CI's lint job, ...) shares one cache.
+
+    Most of a cold run is spent analysing the same third-party packages in every project;
+    mypy checks each cached module against its source's hash, so sharing changes no result.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYPY_CACHE_DIR", str(shared_folder / "mypy-cache"))
+        yield
+
+
+@pytest.fixture(scope="session")
 def built(
-    template_clone: Path, tmp_path_factory: pytest.TempPathFactory
+    template_clone: Path, tmp_path_factory: pytest.TempPathFactory, shared_folder: Path
 ) -> Callable[[str], tuple[Path, str]]:
     """Render, commit and run `make all` once per combination and session.
 
     Returns a lookup function giving the project folder and the output of `make all`; the
     project has a trained model, so the container and API tests share it with
-    test_project_runs.py.
+    test_project_runs.py. The first worker to need a combination builds it (the others
+    wait for it rather than build it again); each worker then gets its own copy.
     """
 
     @functools.cache
     def get(name: str) -> tuple[Path, str]:
-        destination = tmp_path_factory.mktemp(name) / "project"
-        project = copy_project(template_clone, destination, commit=True, **COMBINATIONS[name])
-        make = run(["make", "all"], project, timeout=1200)
-        return project, make.stdout
+        shared = build_once(shared_folder / f"built-{name}", template_clone, name)
+        project = tmp_path_factory.mktemp(name) / "project"
+        # Everything but the environment, which holds absolute paths: uv makes a new one
+        # from its cache in seconds.
+        shutil.copytree(shared, project, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
+        run(["uv", "sync", "--frozen"], project)
+        return project, (shared.parent / MAKE_OUTPUT).read_text(encoding="utf-8")
 
     return get
+
+
+MAKE_OUTPUT, BUILD_FAILURE = "make-all.out", "build-failed.txt"
+
+
+def build_once(folder: Path, template: Path, name: str) -> Path:
+    """``folder/project``: combination ``name`` rendered, committed and built by `make all`.
+
+    Under a file lock, so that of all the workers only the first builds it; a failed build
+    is recorded, and every later caller fails with its message instead of building again.
+    The project is never changed afterwards: callers copy it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(folder / "build.lock"):
+        if (folder / BUILD_FAILURE).exists():
+            pytest.fail(f"building {name} failed earlier in this session:\n"
+                        + (folder / BUILD_FAILURE).read_text(encoding="utf-8"))  # fmt: skip
+        if not (folder / MAKE_OUTPUT).exists():
+            try:
+                project = copy_project(
+                    template, folder / "project", commit=True, **COMBINATIONS[name]
+                )
+                make = run(["make", "all"], project, timeout=1200)
+            except BaseException as failure:
+                (folder / BUILD_FAILURE).write_text(str(failure), encoding="utf-8")
+                raise
+            (folder / MAKE_OUTPUT).write_text(make.stdout, encoding="utf-8")
+    return folder / "project"
 
 
 @dataclass(frozen=True)
@@ -112,3 +164,27 @@ def served(
             return Server(image, base_url, env, FAKE_COMMIT)
 
         yield get
+
+
+# The modules that take longest, longest first. With `--dist loadfile` each module runs on
+# one worker, and xdist hands out modules in collection order (pyproject.toml turns off its
+# reordering by test count): starting the long ones first keeps both workers busy until
+# the end instead of leaving one to finish a long module alone.
+LONGEST_MODULES = (
+    "test_own_data.py",
+    "test_workflows.py",
+    "test_project_runs.py",
+    "test_container.py",
+    "test_bad_input.py",
+    "test_lifecycle.py",
+    "test_tracking.py",
+    "test_api.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_MODULES.index(name) if name in LONGEST_MODULES else len(LONGEST_MODULES)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order

@@ -152,11 +152,10 @@ def own_sources(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             yield sources
 
 
-def _make_all(project: Path, mypy_cache: Path) -> str:
-    env = {**project_env(), "MYPY_CACHE_DIR": str(mypy_cache)}
+def _make_all(project: Path) -> str:
     result = subprocess.run(
-        ["make", "all"], cwd=project, env=env, capture_output=True, text=True, timeout=1500,
-        check=False,
+        ["make", "all"], cwd=project, env=project_env(), capture_output=True, text=True,
+        timeout=1500, check=False,
     )  # fmt: skip
     assert result.returncode == 0, (
         f"make all exited {result.returncode} in {project}\n"
@@ -195,7 +194,7 @@ def _build(
             shutil.copyfile(source.copy_from, project / source.argument)
         adopt_output = run(_adopt_command(slug, source, dataset.target), project).stdout
     params_after, schema_after = params_path.read_bytes(), schema_path.read_bytes()
-    make_output = _make_all(project, folder.parent / "mypy-cache")
+    make_output = _make_all(project)
     return Adopted(
         dataset, source, project, slug, adopt_output, params_after, schema_after, make_output,
         demo_params, demo_schema,
