@@ -3,6 +3,7 @@ and MLflow's scoring server. Each runs until the ExitStack it was started in clo
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 import urllib.request
@@ -27,16 +28,54 @@ class Target:
     singles: list[str]
     batch: str
     batch_path: str
+    pid: int | None = None  # the server process, to read its CPU time (generated API only)
+
+
+OURS = "generated API"
+OURS_UNRECORDED = "generated API, --no-record"
 
 
 def start_ours(
-    stack: ExitStack, project: Path, slug: str, records: list[str], batch: str
+    stack: ExitStack, project: Path, slug: str, records: list[str], batch: str, record: bool = True
 ) -> Target:
-    """`<slug> serve`: the generated API, one uvicorn process."""
+    """`<slug> serve`: the generated API, one uvicorn process, recording predictions as
+    params.yaml says (monitoring.log) or, with ``record=False``, not at all."""
     port = free_port()
     command = [str(project / ".venv" / "bin" / slug), "serve", "--port", str(port)]
+    command += [] if record else ["--no-record"]
     stack.enter_context(running_server(command, project, project_env(), port, timeout=120))
-    return Target("generated API", port, "/predict", records, batch, "/predict/batch")
+    name = OURS if record else OURS_UNRECORDED
+    return Target(name, port, "/predict", records, batch, "/predict/batch", _pid_of(command))
+
+
+def _pid_of(command: list[str]) -> int | None:
+    """The running process whose command line is ``command`` (Linux), else None."""
+    wanted = "\0".join(command).encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if cmdline.read_bytes().rstrip(b"\0").endswith(wanted):
+                return int(cmdline.parent.name)
+        except OSError:  # the process ended meanwhile
+            continue
+    return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far, all its threads included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def requests_served(port: int, path: str) -> float:
+    """How many requests to ``path`` the generated API has answered (its /metrics)."""
+    url = f"http://127.0.0.1:{port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("http_requests_total{") and f'path="{path}"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 def start_mlflow(

@@ -176,9 +176,13 @@ LONGEST_MODULES = (
     "test_project_runs.py",
     "test_container.py",
     "test_bad_input.py",
+    "test_ml_test_score.py",
+    "test_monitoring_loop.py",
     "test_lifecycle.py",
     "test_tracking.py",
     "test_api.py",
+    "test_monitoring.py",
+    "test_monitoring_serving.py",
 )
 
 

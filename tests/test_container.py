@@ -20,7 +20,10 @@ from . import dockerfile
 from .combinations import EVERY_COMBINATION, EVERY_RUN_COMBINATION
 from .helpers import read_answers, run
 
-NOT_IN_THE_IMAGE = ("pytest", "mypy", "ruff", "dvc", "ipykernel", "pre_commit", "nbstripout")
+NOT_IN_THE_IMAGE = (
+    *("pytest", "mypy", "ruff", "dvc", "ipykernel", "pre_commit", "nbstripout"),
+    "plotly",  # the monitoring group: `monitor`'s HTML report, never served
+)
 IN_THE_IMAGE = ("fastapi", "uvicorn", "sklearn", "pandas", "prometheus_client")
 
 

@@ -32,7 +32,7 @@ BIN = Path(sys.executable).parent
 ACTIONLINT = BIN / "actionlint"
 SHELLCHECK = BIN / "shellcheck"
 ZIZMOR = BIN / "zizmor"
-WORKFLOWS = ("ci.yml", "cd.yml", "retrain.yml")
+WORKFLOWS = ("ci.yml", "cd.yml", "retrain.yml", "monitor.yml")
 PINNED_USES = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
 ZERO_SHA = "0" * 40
 
@@ -154,6 +154,7 @@ def test_workflows_follow_the_security_rules(rendered, name):
             allowed = {
                 ("retrain.yml", "pull-request"): {"contents", "pull-requests"},
                 ("cd.yml", "image"): {"packages"},
+                ("monitor.yml", "dispatch"): {"contents"},  # POST .../dispatches
             }.get((workflow_name, job_id), set())
             assert writes <= allowed, f"{workflow_name}/{job_id} may write {writes}"
             for step in job["steps"]:
@@ -190,6 +191,11 @@ def test_workflows_use_the_answers(rendered, name):
     if secret:
         assert secret in retrain
         assert secret in cd_text
+    # monitor.yml pulls the model in prod and its reference, or reproduces it without a remote.
+    monitor = (project / ".github" / "workflows" / "monitor.yml").read_text()
+    assert ("dvc pull train" in monitor) is (remote != "none")
+    assert ("dvc repro train" in monitor) is (remote == "none")
+    assert secret is None or secret in monitor
 
 
 @EVERY_COMBINATION
@@ -366,6 +372,11 @@ def test_ci_job_summary_has_the_metrics_diff(ci_runs, projects, name):
         assert "| Change" in summary  # a diff table, not a plain listing
     else:  # the first push: nothing to diff against
         assert "## Metrics (no base commit to compare with)" in summary
+    # The ML Test Score job scored both test jobs' recorded outcomes, merged.
+    score = ci.jobs["ml-test-score"].summary
+    assert score.startswith("## ML Test Score: "), score
+    assert "reports/ml_test_score/unit.json" in score
+    assert "reports/ml_test_score/pipeline.json" in score
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ What GitHub does, and what this module does instead:
 - `uses:` steps are emulated (see EMULATED_ACTIONS): any other action fails the run, so a new
   action in a workflow needs an emulation here or an explicit skip in the test.
 - `${{ ... }}` expressions are evaluated against the contexts the test supplies (github,
-  inputs, secrets, runner, steps, needs); a context the test did not supply fails the run.
+  inputs, secrets, vars, runner, steps, needs); a context the test did not supply fails the run.
   The status functions (success(), failure(), always(), cancelled()) behave as on GitHub.
   The part of the expression language that is emulated is described under "expressions"
   below, and tests/test_workflow_runner.py holds it to GitHub's documented semantics.
@@ -379,6 +379,7 @@ class WorkflowRun:
         github: Mapping[str, Any],
         inputs: Mapping[str, Any] | None = None,
         secrets: Mapping[str, str] | None = None,
+        variables: Mapping[str, str] | None = None,
         skip: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         self.project = project
@@ -387,6 +388,7 @@ class WorkflowRun:
         self.github = dict(github)
         self.inputs = dict(inputs or {})
         self.secrets = dict(secrets or {})
+        self.variables = dict(variables or {})  # the repository's variables: `vars.NAME`
         self.skip = dict(skip or {})
         self.artifacts = work_dir / "artifacts"
         self.jobs: dict[str, JobState] = {}
@@ -532,6 +534,7 @@ class WorkflowRun:
         root = self.work_dir / job_id
         workspace, temp = root / "workspace", root / "runner-temp"
         temp.mkdir(parents=True)
+        workspace.mkdir()  # GitHub's runner makes it for every job, with or without a checkout
         env = project_env()
         env.update(
             {
@@ -569,6 +572,7 @@ class WorkflowRun:
             "github": {**self.github, "workspace": str(state.workspace)},
             "inputs": self.inputs,
             "secrets": self.secrets,
+            "vars": self.variables,
             "runner": {"temp": str(state.temp), "os": "Linux"},
             "env": state.env,
             "steps": state.steps,

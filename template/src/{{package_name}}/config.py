@@ -174,6 +174,81 @@ class CanaryParams(_Strict):
     startup_timeout_s: float = Field(gt=0)
 
 
+class PredictionLogParams(_Strict):
+    """Which served predictions the API records, and where (serving/recording.py)."""
+
+    enabled: bool = True
+    dir: Path = Path("logs/predictions")
+    sample_rate: float = Field(default=1.0, ge=0, le=1)  # share of predicted records kept
+    max_bytes: int = Field(default=50_000_000, ge=1024)  # size at which the file is rotated
+    backup_count: int = Field(default=10, ge=1)  # rotated files kept: predictions.jsonl.1 ...
+    queue_size: int = Field(default=10_000, ge=1)  # records waiting to be written; more are dropped
+    # "package.module:factory" called as factory(params, root) to build the sink; None: the
+    # rotating files in `dir` (serving/sinks.py)
+    sink: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+class MonitorWindowParams(_Strict):
+    last: int = Field(default=100, ge=1)  # records checked when no --since/--until is given
+
+
+class MonitorReferenceParams(_Strict):
+    max_rows: int = Field(default=5000, ge=10)  # training rows kept in the reference
+
+
+class DriftParams(_Strict):
+    alpha: float = Field(default=0.05, gt=0, lt=1)  # family-wise false-alarm rate per window
+    min_values: int = Field(default=30, ge=5)  # fewer values on a side: the test is not run
+    max_discrete_values: int = Field(default=10, ge=1)  # fewer distinct numbers: chi-square
+
+
+class StabilityParams(_Strict):
+    probability_tolerance: float = Field(default=1e-3, gt=0, lt=1)
+
+
+class StalenessParams(_Strict):
+    max_model_age_days: float = Field(default=90, gt=0)
+    max_data_age_days: float = Field(default=365, gt=0)
+    time_column: str | None = None  # a date/time (or year) column: the data's age comes from it
+
+
+class PerformanceParams(_Strict):
+    bench_path: Path = Path("metrics/serving.json")  # written by the canary's benchmark
+    bench_requests: int = Field(default=50, ge=1)
+    max_latency_ratio: float = Field(default=3.0, gt=1)  # served p95 / benchmark p95
+    max_jump: float = Field(default=1.5, gt=1)  # latest version / previous one
+    max_creep: float = Field(default=1.3, gt=1)  # latest version / best of the recent ones
+    creep_versions: int = Field(default=5, ge=2)
+
+
+class QualityParams(_Strict):
+    labels_path: Path | None = None  # CSV or JSON Lines: request_id and the target column
+    period: str = Field(default="1D", min_length=1)  # pandas frequency of the metric over time
+    min_labels: int = Field(default=30, ge=1)
+    max_regression: float = Field(default=0.1, ge=0)  # share of the test metric
+    floor: float | None = None  # the gate metric's worst acceptable value on served data
+
+
+class MonitoringParams(_Strict):
+    log: PredictionLogParams = PredictionLogParams()
+    window: MonitorWindowParams = MonitorWindowParams()
+    reference: MonitorReferenceParams = MonitorReferenceParams()
+    drift: DriftParams = DriftParams()
+    stability: StabilityParams = StabilityParams()
+    staleness: StalenessParams = StalenessParams()
+    performance: PerformanceParams = PerformanceParams()
+    quality: QualityParams = QualityParams()
+    report_path: Path = Path("reports/monitoring.html")
+
+
+class MlTestScoreParams(_Strict):
+    """What `ml-test-score` requires (ml_test_score/ in the package; docs/ml_test_score.md)."""
+
+    min_score: float = Field(default=0, ge=0, le=7)  # below it the command exits 3
+    manual_path: Path = Path("docs/ml_test_score_manual.yaml")  # items done by hand
+    manual_max_age_days: int = Field(default=365, ge=1)  # an older record no longer counts
+
+
 class MlflowParams(_Strict):
     """Where ``train`` also logs each run when the project was made with MLflow."""
 
@@ -197,6 +272,8 @@ class Params(_Strict):
     registry: RegistryParams
     serving: ServingParams
     canary: CanaryParams
+    monitoring: MonitoringParams
+    ml_test_score: MlTestScoreParams = MlTestScoreParams()
     mlflow: MlflowParams | None = None  # only in projects made with experiment_tracking=mlflow
 
 

@@ -17,6 +17,8 @@ import sklearn
 from ..atomic import file_sha256
 from ..config import Params
 from ..data.split import read_split
+from ..environment import runtime_environment
+from ..monitoring.reference import build_reference, write_reference
 from .estimators import build_baseline, build_model
 from .metrics import model_output, most_probable, rounded, score
 from .registry import save_model
@@ -92,10 +94,16 @@ def train(params: Params) -> dict[str, Any]:
         "validation_metrics": validation["model"],
         "python": platform.python_version(),
         "scikit_learn": sklearn.__version__,
+        # what the monitor compares the serving environment with (dependency drift, monitor-1)
+        "environment": runtime_environment(),
     }
-    save_model(model, params.train.model_path, metadata)
+    digest = save_model(model, params.train.model_path, metadata)
     save_model(baseline, params.train.baseline_path, {**metadata, "estimator": "baseline"})
     record_run(params, hyperparameters, validation, _predictions(params, model, output, val_target))
+    # Beside the model, what the monitor compares served traffic with (monitoring/reference.py)
+    predicted = most_probable(model, output) if params.problem_type == "classification" else output
+    classes = list(getattr(model, "classes_", []))
+    write_reference(params, build_reference(params, train_frame, predicted, classes, digest))
     return validation
 
 

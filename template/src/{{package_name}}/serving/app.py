@@ -9,6 +9,9 @@ them, and loads the verified model when the server starts. Endpoints:
 - ``GET /metadata``: model version and hashes, metrics, git commit, template version.
 - ``GET /metrics``: Prometheus metrics.
 
+Every response carries an ``X-Request-ID`` header, and a sample of the predictions is
+recorded for the monitor (see recording.py).
+
 The endpoints are in routes.py, the model and its lifecycle in service.py.
 """
 
@@ -23,17 +26,24 @@ from .. import DEFAULT_PARAMS_PATH, __version__
 from .. import __doc__ as package_doc
 from ..config import load_params
 from .metrics import MetricsMiddleware
+from .recording import RecordingMiddleware
 from .routes import PATHS, build_router, invalid_request_handler
 from .service import Service
 
 
 def create_app(
-    params_path: Path = DEFAULT_PARAMS_PATH, root: Path | None = None, model_dir: Path | None = None
+    params_path: Path = DEFAULT_PARAMS_PATH,
+    root: Path | None = None,
+    model_dir: Path | None = None,
+    *,
+    record: bool = True,
 ) -> FastAPI:
     """Build the API for the project whose ``params.yaml`` is ``params_path``.
 
     Relative paths in the parameters are resolved against ``root`` (by default the folder
-    that holds ``params_path``); ``model_dir`` replaces ``train.model_dir``.
+    that holds ``params_path``); ``model_dir`` replaces ``train.model_dir``; ``record=False``
+    turns the prediction log off whatever ``monitoring.log.enabled`` says (the canary's test
+    traffic is not traffic to monitor).
     """
     params_path = Path(params_path)
     root = Path(root) if root is not None else params_path.resolve().parent
@@ -41,6 +51,10 @@ def create_app(
     if model_dir is not None:
         train = params.train.model_copy(update={"model_dir": Path(model_dir).resolve()})
         params = params.model_copy(update={"train": train})
+    if not record:
+        log = params.monitoring.log.model_copy(update={"enabled": False})
+        monitoring = params.monitoring.model_copy(update={"log": log})
+        params = params.model_copy(update={"monitoring": monitoring})
     service = Service(params, root)
     app = FastAPI(
         title=__name__.split(".")[0].replace("_", " ").title() + " API",
@@ -51,6 +65,7 @@ def create_app(
         lifespan=service.lifespan,
     )
     app.add_middleware(MetricsMiddleware, metrics=service.metrics, paths=PATHS)
+    app.add_middleware(RecordingMiddleware, recorder=service.recorder)
     app.exception_handler(RequestValidationError)(
         invalid_request_handler(params.serving.max_batch_size)
     )

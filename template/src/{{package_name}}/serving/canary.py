@@ -5,7 +5,8 @@ process.py), waits until ``/ready``, sends every test-set row (a seeded sample o
 ``canary.max_rows`` rows of a larger test set) through ``/predict/batch`` and the first few
 through ``/predict``, and compares the answers with the pipeline's own in-process
 predictions, exactly. It writes a report (no timings or ports, so reruns write the same
-bytes) and always stops the server.
+bytes) and always stops the server. A model served correctly is then timed (bench.py), and
+those figures go to a file of their own, ``monitoring.performance.bench_path``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 from ..atomic import write_json
 from ..config import Params
 from ..data.split import read_split
-from ..modeling.registry import load_verified_model
+from ..modeling.registry import load_verified_model, model_version
+from .bench import run_bench
 from .frames import frame_to_records
 from .process import ServerProcess, ServerStartError, call
 
@@ -96,10 +98,22 @@ def run_canary(params: Params, params_path: Path, root: Path) -> CanaryReport:
     records = frame_to_records(features)
     singles = min(params.canary.single_requests, len(records))
     try:
-        with ServerProcess(params_path, root, params.canary.startup_timeout_s) as server:
+        # record=False: test rows are not traffic, and the monitor must not count them as such
+        with ServerProcess(
+            params_path, root, params.canary.startup_timeout_s, record=False
+        ) as server:
             batch_matches, single_matches, problems = _ask(
                 server.base_url, records, expected, params.serving.max_batch_size, singles
             )
+            bench = None
+            if not problems:  # only a model served correctly is worth timing (monitor-6)
+                bench = run_bench(
+                    server.base_url,
+                    records,
+                    params.monitoring.performance.bench_requests,
+                    params.serving.max_batch_size,
+                    model_version(model_metadata),
+                )
     except ServerStartError as error:
         raise CanaryError(str(error)) from error
     report = CanaryReport(
@@ -112,4 +126,6 @@ def run_canary(params: Params, params_path: Path, root: Path) -> CanaryReport:
         problems=problems,
     )
     write_json(root / params.canary.report_path, asdict(report))
+    if bench is not None:
+        write_json(root / params.monitoring.performance.bench_path, bench)
     return report

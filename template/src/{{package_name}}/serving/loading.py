@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from ..modeling.registry import load_verified_model, model_version
 
 logger = logging.getLogger(__name__)
+
+# Classifiers whose predict() is the class of the largest predict_proba(), ties apart (see
+# _argmax_classes); tests/serving/test_recording.py checks each against its predict().
+ARGMAX_CLASSIFIERS = (
+    HistGradientBoostingClassifier,
+    LogisticRegression,
+    RandomForestClassifier,
+)
 _limited = threading.local()
 
 
@@ -43,6 +56,9 @@ class ModelHolder:
         self.model: Any = None
         self.metadata: dict[str, Any] = {}
         self.error: str | None = "the model has not been loaded yet"
+        self.classes: list[str] | None = None  # a classifier's classes, its probabilities' order
+        self._transform: Any = None  # the pipeline's steps before its estimator, if any
+        self._estimator: Any = None
 
     @property
     def ready(self) -> bool:
@@ -58,7 +74,12 @@ class ModelHolder:
         try:
             model, metadata = load_verified_model(self.model_path)
             single_threaded_native_code()  # after unpickling, which loads the native libraries
-            model.predict(warmup)  # the first call pays one-off costs; not a client's request
+            # The first calls pay one-off costs: make them here, not in a client's request.
+            transform, estimator = _split(model)
+            features = warmup if transform is None else transform.transform(warmup)
+            estimator.predict(features)
+            if hasattr(estimator, "predict_proba"):  # recorded predictions ask for these too
+                estimator.predict_proba(features)
         except Exception as error:  # any failure means: serve nothing, say why
             self.model, self.metadata = None, {}
             self.error = f"{type(error).__name__}: {error}"
@@ -67,13 +88,64 @@ class ModelHolder:
             )
             return False
         self.model, self.metadata, self.error = model, metadata, None
+        self._transform, self._estimator = transform, estimator
+        has_probabilities = hasattr(self._estimator, "predict_proba")
+        classes = getattr(self._estimator, "classes_", None) if has_probabilities else None
+        self.classes = None if classes is None else [str(label) for label in classes]
         logger.info("model %s loaded from %s and warmed", self.version, self.model_path)
         return True
 
-    def predict(self, frame: pd.DataFrame) -> list[Any]:
-        """The pipeline's predictions for ``frame`` as plain Python values."""
+    def predict(
+        self, frame: pd.DataFrame, probabilities_for: Sequence[int] = ()
+    ) -> tuple[list[Any], list[list[float]] | None]:
+        """The pipeline's predictions for ``frame`` as plain Python values, and a classifier's
+        class probabilities for the rows ``probabilities_for`` (None when it has none).
+
+        The features are computed once for both, as the pipeline's own ``predict`` computes
+        them before calling its estimator. The predictions equal the pipeline's exactly.
+        """
         if self.model is None:
             raise RuntimeError(f"no model is loaded: {self.error}")
         single_threaded_native_code()
-        predictions: list[Any] = self.model.predict(frame).tolist()
-        return predictions
+        features = frame if self._transform is None else self._transform.transform(frame)
+        if not probabilities_for or self.classes is None:
+            return self._estimator.predict(features).tolist(), None
+        if isinstance(self._estimator, ARGMAX_CLASSIFIERS):
+            probabilities = self._estimator.predict_proba(features)
+            predictions = _argmax_classes(self._estimator, features, probabilities)
+        else:
+            predictions = self._estimator.predict(features).tolist()
+            probabilities = self._estimator.predict_proba(_rows(features, probabilities_for))
+            probabilities_for = range(len(probabilities_for))
+        return predictions, probabilities[list(probabilities_for)].tolist()
+
+
+def _rows(features: Any, rows: Sequence[int]) -> Any:
+    return features.iloc[list(rows)] if isinstance(features, pd.DataFrame) else features[rows]
+
+
+def _argmax_classes(estimator: Any, features: Any, probabilities: np.ndarray) -> list[Any]:
+    """What ``estimator.predict`` answers, from its probabilities: one pass over the trees
+    instead of two when the served predictions are recorded with their probabilities.
+
+    The estimators in ARGMAX_CLASSIFIERS predict the class of their largest raw score (a
+    binary one: score > 0), and their probabilities are a softmax (a sigmoid) of that score,
+    which keeps the order of the scores. Rounding can only turn two different scores into
+    equal probabilities, never reverse them; so a row whose largest probability is unique
+    has the class ``predict`` gives, and the rows with a tie at the top ask ``predict``.
+    """
+    best = probabilities.argmax(axis=1)
+    top = probabilities[np.arange(len(best)), best]
+    tied: list[int] = np.flatnonzero((probabilities == top[:, None]).sum(axis=1) > 1).tolist()
+    predictions: list[Any] = estimator.classes_.take(best).tolist()
+    if tied:
+        for row, value in zip(tied, estimator.predict(_rows(features, tied)).tolist(), strict=True):
+            predictions[row] = value
+    return predictions
+
+
+def _split(model: Any) -> tuple[Any, Any]:
+    """(the steps before the final estimator or None, the final estimator) of ``model``."""
+    if isinstance(model, Pipeline) and len(model.steps) > 1:
+        return model[:-1], model[-1]
+    return None, model

@@ -1,5 +1,6 @@
 """What ``GET /metadata`` reports: which model, trained on which data, from which code.
 
+The training time comes from ``MODEL_TRAINED_AT`` or the model file (see :func:`trained_at`).
 The git commit comes from the ``GIT_COMMIT`` environment variable (the Docker build sets
 it) or from ``git rev-parse HEAD`` in a working copy; the template version from
 ``TEMPLATE_VERSION`` or the ``_commit`` recorded in ``.copier-answers.yml``. A value that
@@ -9,9 +10,11 @@ cannot be found is reported as null: metadata never stops the service.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,8 @@ from ..config import Params
 from ..modeling.registry import REGISTRY_FILE, model_version
 
 ANSWERS_FILE = ".copier-answers.yml"
+
+logger = logging.getLogger(__name__)
 
 
 def git_commit(root: Path) -> str | None:
@@ -83,6 +88,42 @@ def registry_entry(model_dir: Path) -> dict[str, Any] | None:
     return {"version": from_env} if from_env else None
 
 
+def trained_at(model_path: Path) -> datetime | None:
+    """When the served model was trained, as well as the server can tell.
+
+    ``MODEL_TRAINED_AT`` (Unix seconds or ISO 8601 with an offset), which a build that knows
+    the training time sets, wins. Else the model file's modification time: when training
+    wrote it in this working copy, or, after a ``dvc pull`` or checkout, when that copy was
+    made (so an age read from it is at most the real age). The model's metadata holds no
+    time on purpose: a clock reading there would make every retraining write different
+    bytes, and the pipeline must reproduce byte for byte.
+    """
+    from_env = os.environ.get("MODEL_TRAINED_AT", "").strip()
+    if from_env:
+        try:
+            return datetime.fromtimestamp(float(from_env), UTC)
+        except ValueError:
+            pass
+        try:
+            parsed = datetime.fromisoformat(from_env)
+        except ValueError:
+            logger.warning(
+                "MODEL_TRAINED_AT=%r is neither Unix seconds nor ISO 8601; "
+                "using the model file's time",
+                from_env,
+            )
+        else:
+            if parsed.tzinfo is not None:
+                return parsed
+            logger.warning(
+                "MODEL_TRAINED_AT=%r has no UTC offset; using the model file's time", from_env
+            )
+    try:
+        return datetime.fromtimestamp(model_path.stat().st_mtime, UTC)
+    except OSError:
+        return None
+
+
 def build_metadata(params: Params, root: Path, model_metadata: dict[str, Any]) -> dict[str, Any]:
     """Collect the metadata of the loaded model and of the running code."""
     return {
@@ -102,7 +143,12 @@ def build_metadata(params: Params, root: Path, model_metadata: dict[str, Any]) -
             "python": model_metadata.get("python"),
             "scikit_learn": model_metadata.get("scikit_learn"),
         },
+        "trained_at": _isoformat(trained_at(root / params.train.model_path)),
         "git_commit": git_commit(root),
         "template_version": template_version(root),
         "package_version": __version__,
     }
+
+
+def _isoformat(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

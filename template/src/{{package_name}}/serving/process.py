@@ -55,8 +55,11 @@ def call(url: str, payload: Any = None, timeout: float = 30) -> tuple[int, Any]:
 class ServerProcess:
     """``python -m <package> serve --params <params_path>`` on a free loopback port."""
 
-    def __init__(self, params_path: Path, cwd: Path, startup_timeout_s: float) -> None:
+    def __init__(
+        self, params_path: Path, cwd: Path, startup_timeout_s: float, *, record: bool = True
+    ) -> None:
         self.params_path = params_path
+        self.record = record
         self.cwd = cwd
         self.startup_timeout_s = startup_timeout_s
         self.port = free_port()
@@ -68,6 +71,7 @@ class ServerProcess:
         package = __name__.split(".")[0]
         command = [sys.executable, "-m", package, "serve", "--params", str(self.params_path)]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        command += [] if self.record else ["--no-record"]
         self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and package
             command, cwd=self.cwd, stdout=self._log, stderr=subprocess.STDOUT

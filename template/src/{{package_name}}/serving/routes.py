@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from .loading import ModelHolder
+from .recording import SERVED_KEY, Served, ServedPrediction
 from .service import Service
 
 # Bytes allowed per record of a batch request before the body is refused unread (413).
@@ -94,6 +95,7 @@ def build_router(service: Service) -> APIRouter:
     api = service.api
     max_batch_size = service.params.serving.max_batch_size
     record_model: Any = api.record
+    recorder = service.recorder
     loaded_model = Annotated[ModelHolder, Depends(service.loaded_model)]
     router = APIRouter()
 
@@ -103,8 +105,13 @@ def build_router(service: Service) -> APIRouter:
         responses={**REFUSED_BODY, **NOT_READY},
         summary="Predict for one record",
     )
-    async def predict(record: record_model, model: loaded_model) -> Response:
-        prediction = await service.batcher.submit(record)
+    async def predict(record: record_model, model: loaded_model, request: Request) -> Response:
+        recorded = recorder.sample()
+        prediction, probabilities = await service.batcher.submit((record, recorded))
+        if recorded:
+            one = ServedPrediction(None, record, prediction, probabilities)
+            served = Served("/predict", model.version, model.classes, [one])
+            setattr(request.state, SERVED_KEY, served)
         return _json({"prediction": prediction, "model_version": model.version})
 
     @router.post(
@@ -125,8 +132,19 @@ def build_router(service: Service) -> APIRouter:
     async def predict_batch(
         records: Annotated[list[record_model], Body(min_length=1, max_length=max_batch_size)],
         model: loaded_model,
+        request: Request,
     ) -> Response:
-        predictions = await asyncio.to_thread(service.predict, records)
+        recorded = recorder.sample_indices(len(records))
+        predictions, probabilities = await asyncio.to_thread(service.predict, records, recorded)
+        if recorded:
+            rows: list[list[float] | None] = [*probabilities] if probabilities else []
+            rows += [None] * (len(recorded) - len(rows))
+            answers = [
+                ServedPrediction(index, records[index], predictions[index], row)
+                for index, row in zip(recorded, rows, strict=True)
+            ]
+            served = Served("/predict/batch", model.version, model.classes, answers)
+            setattr(request.state, SERVED_KEY, served)
         return _json({"predictions": predictions, "model_version": model.version})
 
     @router.get("/health", summary="Liveness: the process answers")

@@ -16,15 +16,18 @@ from .app import create_app
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def serve(params_path: Path, host: str, port: int, model_dir: Path | None = None) -> None:
+def serve(
+    params_path: Path, host: str, port: int, model_dir: Path | None = None, *, record: bool = True
+) -> None:
     """Serve the model on ``host:port`` until interrupted.
 
     Paths in the parameters are relative to the working directory, as for every command;
-    ``model_dir`` replaces ``train.model_dir`` (e.g. a version restored from the registry).
+    ``model_dir`` replaces ``train.model_dir`` (e.g. a version restored from the registry);
+    ``record=False`` records no predictions.
     """
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     uvicorn.run(
-        create_app(params_path, root=Path.cwd(), model_dir=model_dir),
+        create_app(params_path, root=Path.cwd(), model_dir=model_dir, record=record),
         host=host,
         port=port,
         workers=1,
