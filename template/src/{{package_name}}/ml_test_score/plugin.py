@@ -3,8 +3,8 @@
 pyproject.toml loads it into every run (``-p``), so a marker naming no rubric item stops the
 run at collection, before any test, with the test and the id named. With
 ``--ml-test-score-results PATH`` it also writes, per test, the items its markers name and its
-outcome (passed, failed, error, skipped, not run, deselected) with the fingerprint of the code
-it ran on; ``ml-test-score --from PATH`` scores that file.
+outcome (passed, failed, error, not applicable, skipped, not run, deselected) with the
+fingerprint of the code it ran on; ``ml-test-score --from PATH`` scores that file.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from .applicability import is_not_applicable
 from .results import RESULTS_OPTION, Outcome, TestResult, fingerprint, write_results
 from .rubric import ID_FORMAT, unknown_ids
 
@@ -21,7 +22,7 @@ MARKER = "ml_test_score"
 # A module that cannot be imported has no markers to read: its source still names its items.
 _MARKER_IN_SOURCE = re.compile(r"""ml_test_score\(\s*["']([^"']+)["']""")
 # The phases of one test, worst first: its outcome is the worst of them.
-_WORST_FIRST: tuple[Outcome, ...] = ("error", "failed", "skipped", "passed")
+_WORST_FIRST: tuple[Outcome, ...] = ("error", "failed", "skipped", "not applicable", "passed")
 _NOTHING_RAN = (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
 
 
@@ -52,6 +53,13 @@ def marked_items(item: pytest.Item) -> tuple[list[str], list[str]]:
     if unknown:
         problems.append(f"unknown ML Test Score item(s) {', '.join(unknown)} ({ID_FORMAT})")
     return sorted(set(ids) - set(unknown)), problems
+
+
+def _skipped_as_not_applicable(report: pytest.TestReport) -> bool:
+    # An xfail is a skip with ``wasxfail``: a known failure, not a case the data lacks.
+    if hasattr(report, "wasxfail") or not isinstance(report.longrepr, tuple):
+        return False
+    return is_not_applicable(str(report.longrepr[2]))
 
 
 class Recorder:
@@ -91,12 +99,13 @@ class Recorder:
             self.broken_modules[report.nodeid] = sorted(found - set(unknown_ids(found)))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call":
-            phase: Outcome = "passed" if report.passed else "failed" if report.failed else "skipped"
+        phase: Outcome
+        if report.skipped:  # in the test or in a fixture's setup
+            phase = "not applicable" if _skipped_as_not_applicable(report) else "skipped"
+        elif report.when == "call":
+            phase = "passed" if report.passed else "failed"
         elif report.failed:  # in a fixture's setup or teardown
             phase = "error"
-        elif report.skipped:
-            phase = "skipped"
         else:
             return
         known = self.outcomes.get(report.nodeid, "passed")

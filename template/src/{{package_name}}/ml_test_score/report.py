@@ -40,12 +40,12 @@ def format_table(score: Score) -> str:
         f"{'section':<16} points",
         *(f"{name:<16} {_points(points)}" for name, points in score.sections.items()),
         "",
-        f"{'item':<10} {'points':<7} {'status':<11} title",
+        f"{'item':<10} {'points':<7} {'status':<14} title",
     ]
     for key, item in score.items.items():
-        lines.append(f"{key:<10} {_points(item.points):<7} {item.status:<11} {item.item.title}")
+        lines.append(f"{key:<10} {_points(item.points):<7} {item.status:<14} {item.item.title}")
         if _worth_explaining(item):
-            lines.append(f"{'':<31}{item.reason}")
+            lines.append(f"{'':<34}{item.reason}")
     return "\n".join(lines)
 
 

@@ -17,11 +17,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-Outcome = Literal["passed", "failed", "error", "skipped", "not run", "deselected"]
+Outcome = Literal["passed", "failed", "error", "not applicable", "skipped", "not run", "deselected"]
 # When runs of the same code disagree about a test (CI runs the suite in two jobs, each
 # deselecting what the other runs), the first outcome in this order wins: a failure is
 # never hidden, and a test that ran is worth more than one that was skipped or deselected.
-PRECEDENCE: tuple[Outcome, ...] = ("error", "failed", "passed", "skipped", "not run", "deselected")
+PRECEDENCE: tuple[Outcome, ...] = (
+    "error",
+    "failed",
+    "passed",
+    "not applicable",
+    "skipped",
+    "not run",
+    "deselected",
+)
 FORMAT = 1
 # The pytest option that writes a results file (plugin.py), and where `make test` writes it.
 RESULTS_OPTION = "--ml-test-score-results"

@@ -4,10 +4,13 @@ Per item:
 
 - 0 (failed): a covering test failed or errored, whatever else says otherwise: a record of
   work done by hand never hides a failing automated check;
-- 1 (automated): otherwise, when at least one covering test ran and passed. A covering test
-  that was skipped or deselected beside it is listed but does not cost the point: the suite
-  is written for any data, and skips the cases the data lacks (no boolean column, say);
+- 1 (automated): otherwise, when at least one covering test passed and every other one
+  passed too or was not applicable to the data (``applicability.not_applicable``: the suite
+  is written for any data, and a case the data cannot raise is not a check that was missed);
 - 0.5 (manual): otherwise, when a complete, current record says it was done by hand;
+- 0 (incomplete): a covering test passed, but another was skipped, deselected or not run:
+  part of the item went unchecked;
+- 0 (not applicable): every covering test was not applicable to the data;
 - 0 (not run): covering tests exist, but none ran (all skipped, deselected or not run);
 - 0 (uncovered): no test covers it.
 
@@ -32,7 +35,7 @@ _FAILED = ("failed", "error")
 class ItemScore:
     item: Item
     points: float
-    status: str  # automated, failed, manual, not run or uncovered
+    status: str  # automated, failed, manual, incomplete, not applicable, not run or uncovered
     reason: str
     tests: tuple[TestResult, ...]  # the tests that cover it
     manual: Verdict | None  # the record that counts, else the newest one, if any
@@ -99,25 +102,33 @@ def score_item(item: Item, tests: Sequence[TestResult], verdicts: Sequence[Verdi
         reason = f"covering test(s) failed: {_listed(failed)}{hidden}"
         return ItemScore(item, 0.0, "failed", reason, tuple(tests), newest)
     passed = [test for test in tests if test.outcome == "passed"]
-    idle = [test for test in tests if test.outcome != "passed"]
+    inapplicable = [test for test in tests if test.outcome == "not applicable"]
+    idle = [test for test in tests if test.outcome not in ("passed", "not applicable")]
     idle_outcomes = ", ".join(sorted({test.outcome for test in idle}))
-    if passed:
+    if passed and not idle:
         reason = f"{len(passed)} covering test(s) passed"
-        if idle:
-            reason += f"; {len(idle)} did not run ({idle_outcomes}): {_listed(idle)}"
+        if inapplicable:
+            reason += f"; {len(inapplicable)} not applicable to the data: {_listed(inapplicable)}"
         return ItemScore(item, 1.0, "automated", reason, tuple(tests), newest)
-    untested = (
-        f"no covering test ran ({idle_outcomes}): {_listed(idle)}"
-        if tests
-        else "no test in the results covers it"
-    )
+    if passed:
+        status = "incomplete"
+        untested = (
+            f"{len(passed)} covering test(s) passed but {len(idle)} did not run "
+            f"({idle_outcomes}): {_listed(idle)}"
+        )
+    elif idle:
+        status, untested = "not run", f"no covering test ran ({idle_outcomes}): {_listed(idle)}"
+    elif inapplicable:
+        status = "not applicable"
+        untested = f"every covering test is not applicable to the data: {_listed(inapplicable)}"
+    else:
+        status, untested = "uncovered", "no test in the results covers it"
     if newest is not None and newest.problem is None:
         record = newest.record
         reason = f"done by hand on {record.date} by {record.who}; {untested}"
         return ItemScore(item, 0.5, "manual", reason, tuple(tests), newest)
     if newest is not None:
         untested += f"; its record of work done by hand does not count: {newest.problem}"
-    status = "not run" if tests else "uncovered"
     return ItemScore(item, 0.0, status, untested, tuple(tests), newest)
 
 
