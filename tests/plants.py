@@ -67,14 +67,15 @@ def plant_serving_skew(project: Path) -> None:
 
 
 def plant_bad_slice(project: Path) -> None:
-    """model-6: the labels of one slice were recorded in random order.
+    """model-6: the labels of one slice were scrambled when the data was recorded.
 
-    The target is shuffled among the rows of one value of a categorical feature (the value
-    whose rows are most evenly split between two classes: Dream in the demo, holding Adelie
-    and Chinstrap penguins), and ``data.source`` points at that copy of the data. Every value
-    stays one the schema accepts, the model still beats the baseline on the whole, and the
-    inclusion attribute (``evaluate.inclusion.attribute``) is never the shuffled column, so
-    only the slices of that value fall below their floor.
+    Every row of one value of a categorical feature gets a class drawn at random from the
+    classes of that value's rows (the value whose rows are most evenly split between two
+    classes: Dream in the demo, where a coin now decides between Adelie and Chinstrap), and
+    ``data.source`` points at that copy of the data. Every value stays one the schema
+    accepts, the model still beats the baseline on the whole, and the scrambled column is
+    never the inclusion attribute (``evaluate.inclusion.attribute``), so only that slice
+    falls below its floor.
     """
     import csv
     import random
@@ -96,11 +97,11 @@ def plant_bad_slice(project: Path) -> None:
 
     chosen = max(sorted({row[column] for row in rows if row[column]}), key=minority)
     assert minority(chosen) > 0, f"no value of '{column}' holds two classes of '{target}'"
-    members = [row for row in rows if row[column] == chosen]
-    labels = [row[target] for row in members]
-    random.Random(0).shuffle(labels)  # noqa: S311 (a reproducible shuffle, no secret)
-    for row, label in zip(members, labels, strict=True):
-        row[target] = label
+    classes = sorted({row[target] for row in rows if row[column] == chosen and row[target]})
+    scramble = random.Random(1)  # noqa: S311 (a reproducible draw, no secret)
+    for row in rows:
+        if row[column] == chosen and row[target]:
+            row[target] = scramble.choice(classes)
     planted = project / "data" / "external" / "relabelled.csv"
     planted.parent.mkdir(parents=True, exist_ok=True)
     with planted.open("w", encoding="utf-8", newline="") as file:
@@ -112,3 +113,117 @@ def plant_bad_slice(project: Path) -> None:
         params["data"]["source"] = str(planted.relative_to(project))
 
     _edit_params(project, edit)
+
+
+def plant_personal_feature(project: Path) -> None:
+    """data-4 and data-5: an e-mail address, personal data nobody declared, feeds the model.
+
+    The data gains a column ``email``: the (made-up) address of the field worker who measured
+    each row, one per value of a categorical feature (island in the demo: one worker per
+    island). It becomes a categorical model input and the schema records its values, so the
+    data stays valid and the column carries real information (no noise for data-2, no slice
+    of its own worse than the others'); but ``schemas/columns.yaml`` is not told about it.
+    The pipeline only warns about an undeclared input, so it still trains: what fails are
+    the tests that every input is declared (data-4) and that no undeclared personal data
+    reaches the model (data-5).
+    """
+    import copy
+    import csv
+
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    raw = project / params["data"]["raw_path"]
+    assert raw.is_file(), f"{raw} is missing: run the pipeline (make all) before planting"
+    with raw.open(encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        fields, rows = list(reader.fieldnames or []), list(reader)
+    attribute = params["evaluate"].get("inclusion", {}).get("attribute")
+    column = next(c for c in params["data"]["features"]["categorical"] if c != attribute)
+    workers = ["ana.lima", "ben.okafor", "chen.wei", "dara.nolan", "eli.haddad", "fay.moreau"]
+    values = sorted({row[column] for row in rows if row[column]})
+    assert len(values) <= len(workers), f"'{column}' has more values than made-up workers"
+    address = {value: f"{workers[i]}@field-station.example" for i, value in enumerate(values)}
+    for row in rows:
+        row["email"] = address.get(row[column], "")
+    planted = project / "data" / "external" / "with_email.csv"
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    with planted.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=[*fields, "email"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+    def edit(params: dict) -> None:
+        params["data"]["source"] = str(planted.relative_to(project))
+        params["data"]["features"]["categorical"].append("email")
+
+    _edit_params(project, edit)
+    schema_path = project / params["schema"]["path"]
+    schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
+    entry = copy.deepcopy(schema["columns"][column])  # a categorical column's entry
+    entry["isin"] = sorted(address.values())
+    entry["nullable"] = any(not row[column] for row in rows)
+    schema["columns"]["email"] = entry
+    schema_path.write_text(yaml.safe_dump(schema, sort_keys=False), encoding="utf-8")
+
+
+def plant_noise_feature(project: Path) -> None:
+    """data-2: a column of seeded random numbers becomes a declared, valid model input.
+
+    The data gains a numeric column ``probe_reading`` drawn from a normal distribution with
+    a fixed seed, unrelated to anything: as if a sensor that was never connected had been
+    logged with the data. ``data.source`` points at that copy of the data, the column is
+    listed under ``data.features.numeric``, the schema gets its range (as ``adopt`` infers
+    it: the observed span widened by ``schema.range_margin``) and ``schema.columns_path``
+    declares it (owner, source, allowed in production, not personal). So the data stays
+    valid and every input is declared; only the test that no feature is pure noise fails.
+    """
+    import copy
+    import csv
+    import random
+
+    column = "probe_reading"
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    raw = project / params["data"]["raw_path"]
+    assert raw.is_file(), f"{raw} is missing: run the pipeline (make all) before planting"
+    with raw.open(encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        fields, rows = list(reader.fieldnames or []), list(reader)
+    generator = random.Random(20261130)  # noqa: S311 (reproducible noise, no secret)
+    values = [round(generator.gauss(0.0, 1.0), 4) for _ in rows]
+    for row, value in zip(rows, values, strict=True):
+        row[column] = str(value)
+    planted = project / "data" / "external" / "with_probe.csv"
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    with planted.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=[*fields, column])
+        writer.writeheader()
+        writer.writerows(rows)
+
+    def edit(params: dict) -> None:
+        params["data"]["source"] = str(planted.relative_to(project))
+        params["data"]["features"]["numeric"].append(column)
+
+    _edit_params(project, edit)
+    schema_path = project / params["schema"]["path"]
+    schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
+    margin = float(params["schema"]["range_margin"]) * (max(values) - min(values))
+    schema["columns"][column] = {
+        "dtype": "float64",
+        "nullable": False,
+        "coerce": True,
+        "in_range": {
+            "min_value": round(min(values) - margin, 4),
+            "max_value": round(max(values) + margin, 4),
+            "include_min": True,
+            "include_max": True,
+        },
+    }
+    schema_path.write_text(yaml.safe_dump(schema, sort_keys=False), encoding="utf-8")
+    columns_path = params["schema"].get("columns_path")
+    if columns_path:  # the column metadata sidecar (data-4): declare the new input
+        path = project / columns_path
+        catalog = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entry = copy.deepcopy(next(iter(catalog["columns"].values())))
+        entry.update(source="probe logger (seeded random numbers)", production=True)
+        entry["personal"] = False
+        catalog["columns"][column] = entry
+        path.write_text(yaml.safe_dump(catalog, sort_keys=False), encoding="utf-8")

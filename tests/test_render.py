@@ -153,7 +153,9 @@ def test_params_select_the_problem_type(rendered, name):
         assert params["data"]["target"] == expected_target[answers["problem_type"]]
     pipeline = yaml.safe_load((project / "dvc.yaml").read_text())
     stages = pipeline["stages"]
-    assert " ".join(stages) == "ingest validate split tune train evaluate gate canary"
+    assert " ".join(stages) == (
+        "ingest validate split tune train evaluate gate canary staleness-impact"
+    )
     # The registry's model (its path cannot use ${...}: DVC does not expand artifacts).
     assert pipeline["artifacts"]["model"] == {
         "path": f"{params['train']['model_dir']}/model.pkl",

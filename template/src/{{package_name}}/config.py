@@ -66,6 +66,8 @@ class DataParams(_Strict):
 
 class SchemaParams(_Strict):
     path: Path
+    # owner, source, production and personal of every column (data/columns.py)
+    columns_path: Path = Path("schemas/columns.yaml")
     range_margin: float = Field(ge=0, le=1)
     max_categories: int = Field(ge=1)
     missing_margin: float = Field(ge=0, le=1)
@@ -138,10 +140,63 @@ class EvaluatePlotsParams(_Strict):
     curve: PlotParams
 
 
+class SlicesParams(_Strict):
+    """model-6: the metric on each slice of the test split (modeling/slices.py)."""
+
+    metrics_path: Path = Path("metrics/slices.json")
+    metric: str | None = None  # None: the gate metric (also used for evaluate.inclusion)
+    numeric_bins: int = Field(default=3, ge=2)  # quantile bins of each numeric feature, at most
+    min_rows: int = Field(default=15, ge=1)  # a smaller slice is reported, not judged
+    min_class_rows: int = Field(default=5, ge=1)  # fewer: the class is out of a macro average
+    max_gap: float = Field(default=0.25, ge=0)  # below the other rows (modeling/slices.py)
+    floor: float | None = None  # also the metric's worst acceptable value on any slice
+
+
+class InclusionParams(_Strict):
+    """model-7: quality and error-rate parity across a sensitive attribute's groups."""
+
+    metrics_path: Path = Path("metrics/inclusion.json")
+    attribute: str | None = None  # a column of the data, used by the model or not
+    reason: str | None = None  # why no attribute is set (required when attribute is null)
+    bins: int = Field(default=3, ge=2)  # quantile bins when the attribute is a number
+    min_rows: int = Field(default=20, ge=1)  # a smaller group is reported, not judged
+    max_metric_gap: float = Field(default=0.25, ge=0)  # best minus worst group, as max_gap
+    max_error_rate_gap: float = Field(default=0.25, ge=0, le=1)  # between groups' error rates
+    large_error_factor: float = Field(default=3.0, gt=0)  # regression: x the median error
+
+    @model_validator(mode="after")
+    def _unset_attribute_says_why(self) -> InclusionParams:
+        if self.attribute is None and not (self.reason or "").strip():
+            raise ValueError(
+                "attribute is null, so reason must say why no column can be used (e.g. 'no "
+                "column of the data looks like a sensitive attribute'), or set attribute"
+            )
+        return self
+
+
 class EvaluateParams(_Strict):
     metrics_path: Path
     plots_dir: Path
     plots: EvaluatePlotsParams
+    slices: SlicesParams = SlicesParams()
+    inclusion: InclusionParams = InclusionParams(reason="not configured in params.yaml")
+
+
+class StalenessImpactParams(_Strict):
+    """The age-vs-quality curve (modeling/staleness_impact.py, ML Test Score model-4)."""
+
+    # when each row was observed; null: monitoring.staleness.time_column (see Params.time_column)
+    time_column: str | None = None
+    train_share: float = Field(default=0.6, gt=0, lt=1)  # the oldest rows: the training part
+    parts: int = Field(default=3, ge=1)  # at most this many newer parts, each scored
+    in_time_share: float = Field(default=0.2, gt=0, lt=1)  # of the training part: scored, not fit
+    in_time_tolerance: float = Field(default=0.5, ge=0, le=1)  # of the test margin over baseline
+    max_rows: int = Field(default=100_000, ge=30)  # a seeded sample of more rows, in their order
+    metrics_path: Path = Path("metrics/staleness.json")
+    plot_path: Path = Path("plots/staleness.csv")
+    # How `dvc plots show` draws the curve (x is the age, y the gate metric: dvc.yaml)
+    plot_template: str = "linear"
+    plot_title: str = "Gate metric by the model's age (in parts of the data)"
 
 
 class GateParams(_Strict):
@@ -172,6 +227,9 @@ class CanaryParams(_Strict):
     max_rows: int = Field(gt=0)
     single_requests: int = Field(ge=0)
     startup_timeout_s: float = Field(gt=0)
+    # model-2: how far the gate metric of served predictions may be from the offline one,
+    # as a share of the offline value (tests/serving/test_online_metrics.py)
+    metric_tolerance: float = Field(default=0.01, ge=0, lt=1)
 
 
 class PredictionLogParams(_Strict):
@@ -241,6 +299,29 @@ class MonitoringParams(_Strict):
     report_path: Path = Path("reports/monitoring.html")
 
 
+class ImportanceCheckParams(_Strict):
+    """data-2: is each feature beneficial, and is a useless one pure noise (features_check/)?"""
+
+    n_repeats: int = Field(default=10, ge=1)  # shuffles of each feature on the validation split
+    max_rows: int = Field(default=5000, ge=10)  # validation rows used (a seeded sample beyond)
+    tolerance: float = Field(default=0.01, ge=0, lt=1)  # share of the model's lead over baseline
+    alpha: float = Field(default=0.05, gt=0, lt=1)  # association test level, Holm over features
+
+
+class CostCheckParams(_Strict):
+    """data-3: what each feature costs at prediction time (features_check/cost.py)."""
+
+    batch_rows: int = Field(default=1000, ge=1)  # rows predicted at once, as in a batch request
+    repeats: int = Field(default=5, ge=1)  # each timing is the fastest of these runs
+    max_share: float = Field(default=0.5, gt=0, le=1)  # of a batch's end-to-end prediction time
+
+
+class FeaturesCheckParams(_Strict):
+    report_path: Path = Path("reports/features.json")  # written by `feature-report`
+    importance: ImportanceCheckParams = ImportanceCheckParams()
+    cost: CostCheckParams = CostCheckParams()
+
+
 class MlTestScoreParams(_Strict):
     """What `ml-test-score` requires (ml_test_score/ in the package; docs/ml_test_score.md)."""
 
@@ -268,13 +349,21 @@ class Params(_Strict):
     train: TrainParams
     tune: TuneParams
     evaluate: EvaluateParams
+    staleness_impact: StalenessImpactParams = StalenessImpactParams()
     gate: GateParams
     registry: RegistryParams
     serving: ServingParams
     canary: CanaryParams
     monitoring: MonitoringParams
     ml_test_score: MlTestScoreParams = MlTestScoreParams()
+    features_check: FeaturesCheckParams = FeaturesCheckParams()
     mlflow: MlflowParams | None = None  # only in projects made with experiment_tracking=mlflow
+
+    @property
+    def time_column(self) -> str | None:
+        """The column that says when each row was observed, if one does (model-4's curve;
+        the monitor reads only its own setting, so that an old data set alerts only if asked)."""
+        return self.staleness_impact.time_column or self.monitoring.staleness.time_column
 
 
 class ParamsError(ValueError):

@@ -11,11 +11,16 @@ and the rules can be tested without any file. The rules:
   one value, looks like an identifier (a different whole number or text in every row), holds
   dates or times (turn them into numbers in the source to use them), or is free
   text (more distinct values than ``max_categories``).
+- Time: the first column of dates or times, else a whole-number column named ``year``, is
+  when each row was observed: ``staleness_impact.time_column``, the staleness curve's order.
+  A year is then not a feature either: a model that learnt the years seen in training has
+  nothing to go on in the next one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -28,6 +33,7 @@ MIN_ROWS_FOR_IDENTIFIER_RULE = 20
 DATETIME_SHARE = 0.95
 _IDENTIFIER_NAME = re.compile(r"(^|[^a-z])(id|uuid|guid|key|index)([^a-z]|$)", re.IGNORECASE)
 _BOOLEAN_VALUES = frozenset({True, False, "True", "False", "true", "false"})
+_YEAR_NAME = re.compile(r"^year$", re.IGNORECASE)
 
 FeatureKind = Literal["numeric", "categorical", "boolean"]
 
@@ -53,6 +59,7 @@ class Profile:
     problem_type: ProblemType
     problem_type_reason: str
     columns: list[ColumnDecision] = field(default_factory=list)
+    time_column: str | None = None  # when each row was observed, if a column says it
 
     def features(self, kind: FeatureKind) -> list[str]:
         return [column.name for column in self.columns if column.kind == kind]
@@ -105,6 +112,18 @@ def _looks_like_datetime(values: pd.Series) -> bool:
     return bool(parsed.notna().mean() >= DATETIME_SHARE)
 
 
+def _is_year(series: pd.Series) -> bool:
+    """A whole-number column named ``year`` holding four-digit years."""
+    values = series.dropna()
+    return bool(
+        _YEAR_NAME.match(str(series.name))
+        and pd.api.types.is_numeric_dtype(values)
+        and not values.empty
+        and _is_whole_numbers(values)
+        and values.between(1000, 9999).all()
+    )
+
+
 def _decide(series: pd.Series, max_categories: int) -> tuple[FeatureKind | None, str]:
     values = series.dropna()
     distinct = int(values.nunique())
@@ -116,6 +135,8 @@ def _decide(series: pd.Series, max_categories: int) -> tuple[FeatureKind | None,
     if is_boolean(series):
         return "boolean", "true/false values"
     every_row_different = distinct == len(values) and len(values) >= MIN_ROWS_FOR_IDENTIFIER_RULE
+    if _is_year(series):
+        return None, "the year of observation: the time column, not a feature"
     if pd.api.types.is_numeric_dtype(series):
         if every_row_different and _is_whole_numbers(series):
             sequential = values.is_monotonic_increasing or values.is_monotonic_decreasing
@@ -143,8 +164,13 @@ def profile_frame(
     *,
     max_categories: int,
     problem_type: ProblemType | None = None,
+    excluded: Mapping[str, str] | None = None,
 ) -> Profile:
-    """Decide the problem type (unless given) and each column's use."""
+    """Decide the problem type (unless given) and each column's use.
+
+    ``excluded`` maps columns that may not be features (personal data, for instance, as the
+    column metadata says) to the reason, which the report shows.
+    """
     if problem_type is None:
         problem_type, why = infer_problem_type(frame[target])
     else:
@@ -154,6 +180,8 @@ def profile_frame(
         series = frame[name]
         if name == target:
             kind, reason = None, "the target"
+        elif excluded and str(name) in excluded:
+            kind, reason = None, excluded[str(name)]
         else:
             kind, reason = _decide(series, max_categories)
         decisions.append(
@@ -166,4 +194,15 @@ def profile_frame(
                 reason=reason,
             )
         )
-    return Profile(len(frame), target, problem_type, why, decisions)
+    return Profile(len(frame), target, problem_type, why, decisions, _time_column(frame, target))
+
+
+def _time_column(frame: pd.DataFrame, target: str) -> str | None:
+    """The first column of dates or times, else the first ``year`` column, else None."""
+    others = [name for name in frame.columns if name != target]
+    for name in others:
+        values = frame[name].dropna()
+        text = not pd.api.types.is_numeric_dtype(values) and not is_boolean(values)
+        if text and not values.empty and _looks_like_datetime(values):
+            return str(name)
+    return next((str(name) for name in others if _is_year(frame[name])), None)

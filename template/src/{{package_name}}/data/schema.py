@@ -147,10 +147,18 @@ def model_columns(params: Params) -> list[str]:
 
 
 def infer_for_params(frame: pd.DataFrame, params: Params) -> DataSchema:
-    """Infer the schema of the columns that ``params`` names as features and target."""
+    """Infer the schema of the columns that ``params`` names as features and target.
+
+    A numeric time column (a year) is checked too: the staleness checks read it. Dates held
+    as text are left to the stages that parse them.
+    """
+    typed = model_columns(params)
+    time_column = params.time_column
+    if time_column in frame and pd.api.types.is_numeric_dtype(frame[time_column]):
+        typed.append(str(time_column))
     return infer_schema(
         frame,
-        model_columns=model_columns(params),
+        model_columns=typed,
         categorical_columns=categorical_model_columns(params),
         params=params,
     )

@@ -21,6 +21,7 @@ from ..config import Params
 from ..data.split import read_split
 from .metrics import model_output, most_probable, rounded, score
 from .registry import load_model
+from .slices import write_group_reports
 from .train import features_and_target
 
 PREDICTIONS_FILE = "predictions.csv"
@@ -68,4 +69,6 @@ def evaluate(params: Params) -> dict[str, Any]:
     write_json(params.evaluate.metrics_path, results)
     plots = _classification_plots if params.problem_type == "classification" else _regression_plots
     plots(model, output, target, params.evaluate.plots_dir)
+    predicted = output if params.problem_type == "regression" else most_probable(model, output)
+    write_group_reports(test_frame, target, predicted, params)  # per slice, per group
     return results

@@ -81,7 +81,8 @@ def _newest_time(frame: pd.DataFrame, column: str | None) -> str | None:
         years = pd.to_datetime(values.astype(int).astype(str) + "-12-31", utc=True)
         newest = years.max()
     else:
-        newest = pd.to_datetime(values, utc=True, errors="coerce").max()
+        # format="mixed": dates such as 11/11/07 parse without pandas' guessing warning
+        newest = pd.to_datetime(values, utc=True, errors="coerce", format="mixed").max()
     return None if pd.isna(newest) else pd.Timestamp(newest).isoformat()
 
 

@@ -1,0 +1,244 @@
+"""Does every feature earn its place? (ML Test Score data-2)
+
+Each feature's values are shuffled across the validation rows, ``n_repeats`` times with
+the project's seed, and the gate metric of the trained model is measured again: the mean
+loss is the feature's permutation importance. Derived features are shuffled after they
+are computed, so a derived feature and the raw columns it reads are judged apart.
+
+A feature whose importance (less two standard errors over the shuffles) is below
+``tolerance`` times the model's lead over the baseline is *not beneficial*. That alone is
+not a fault: a feature whose information another one also carries scores about zero too.
+It is *pure noise* when, in addition, the training and validation rows show no relation
+between it and the target (``association.py``): such a feature costs upkeep and invites
+overfitting for nothing, and the check fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+from sklearn.pipeline import Pipeline
+
+from ..config import Params
+from ..features.derived import add_derived_features
+from ..modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
+from ..modeling.train import features_and_target
+from .association import ColumnKind, associations
+
+Verdict = Literal["beneficial", "redundant", "noise"]
+
+
+def _after_derivation(model: Any) -> Pipeline:
+    """The fitted model without its first step: it reads rows whose derived features are
+    already columns, so that one of them can be shuffled on its own."""
+    features = model.named_steps["features"]
+    return Pipeline(
+        [
+            ("columns", features.named_steps["columns"]),
+            ("estimator", model.named_steps["estimator"]),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class FeatureImportance:
+    """One feature: what shuffling it costs the model, and whether it relates to the target."""
+
+    feature: str
+    kind: ColumnKind
+    importance: float  # mean loss of the gate metric when shuffled; > 0: the model uses it
+    importance_std: float
+    share_of_lead: float  # importance / the model's lead over the baseline
+    beneficial: bool
+    # Tested only when not beneficial: the test that found the strongest relation, its
+    # p-value (Bonferroni over the feature's tests), that p-value after Holm's adjustment
+    # over the features tested, and whether it is below alpha
+    association_test: str | None = None
+    p_value: float | None = None
+    adjusted_p_value: float | None = None
+    associated: bool | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.beneficial:
+            return "beneficial"
+        return "redundant" if self.associated else "noise"
+
+
+@dataclass(frozen=True)
+class ImportanceReport:
+    """Every feature's importance on the validation split, and the settings that judged it."""
+
+    metric: str
+    model_score: float
+    baseline_score: float
+    lead: float  # how much better the model is than the baseline (in the metric's units)
+    validation_rows: int
+    association_rows: int  # training and validation rows the association tests read
+    tolerance: float
+    alpha: float
+    features: list[FeatureImportance]
+
+    @property
+    def noise(self) -> list[FeatureImportance]:
+        """The features that neither help the model nor relate to the target."""
+        return [feature for feature in self.features if feature.verdict == "noise"]
+
+    def to_dict(self) -> dict[str, Any]:
+        result = asdict(self)
+        for row, feature in zip(result["features"], self.features, strict=True):
+            row["verdict"] = feature.verdict
+        return result
+
+
+def feature_kinds(params: Params) -> dict[str, ColumnKind]:
+    """Every model feature, raw and derived, in the pipeline's order, with how it is tested."""
+    features = params.data.features
+    kinds: dict[str, ColumnKind] = dict.fromkeys(features.numeric, "numeric")
+    kinds.update(dict.fromkeys([*features.categorical, *features.boolean], "categorical"))
+    kinds.update(dict.fromkeys(features.derived, "numeric"))
+    return kinds
+
+
+# The gate metrics computed from predicted labels or values alone: one metric per call is
+# several times faster than score(), which computes them all; the others go through score().
+_FROM_PREDICTIONS: dict[str, Callable[[pd.Series, np.ndarray], float]] = {
+    "accuracy": lambda truth, predicted: metrics.accuracy_score(truth, predicted),
+    "f1_macro": lambda truth, predicted: metrics.f1_score(
+        truth, predicted, average="macro", zero_division=0
+    ),
+    "mae": lambda truth, predicted: metrics.mean_absolute_error(truth, predicted),
+    "rmse": lambda truth, predicted: np.sqrt(metrics.mean_squared_error(truth, predicted)),
+    "r2": lambda truth, predicted: metrics.r2_score(truth, predicted),
+}
+
+
+def _gate_metric(params: Params, model: Any) -> Callable[[pd.Series, np.ndarray], float]:
+    """The gate metric from the model's output (:func:`model_output`), signed so that
+    larger is better."""
+    metric, problem_type = params.gate.metric, params.problem_type
+    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+    direct = _FROM_PREDICTIONS.get(metric)
+
+    def value(target: pd.Series, output: np.ndarray) -> float:
+        if direct is None:
+            return sign * score(problem_type, model, pd.DataFrame(), target, output)[metric]
+        predicted = most_probable(model, output) if problem_type == "classification" else output
+        return sign * float(direct(target, predicted))
+
+    return value
+
+
+def _permutation_importance(
+    params: Params, model: Any, frame: pd.DataFrame, target: pd.Series
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Each column's mean and standard deviation of the metric's loss when it is shuffled.
+
+    The same as scikit-learn's ``permutation_importance``, but each column's shuffled
+    copies go through the model in one call: with a few hundred rows a prediction costs
+    mostly the pipeline's fixed overhead, so this is about ``n_repeats`` times faster.
+    """
+    repeats = params.features_check.importance.n_repeats
+    metric = _gate_metric(params, model)
+    reference = metric(target, model_output(params.problem_type, model, frame))
+    generator = np.random.default_rng(params.seed)
+    means, spreads = {}, {}
+    for column in frame.columns:
+        copies = pd.concat([frame] * repeats, ignore_index=True)
+        shuffled = np.concatenate([generator.permutation(len(frame)) for _ in range(repeats)])
+        copies[column] = frame[column].to_numpy()[shuffled]
+        output = model_output(params.problem_type, model, copies)
+        losses = [reference - metric(target, block) for block in np.split(output, repeats)]
+        means[column], spreads[column] = float(np.mean(losses)), float(np.std(losses))
+    return means, spreads
+
+
+def _sample(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+    return frame if len(frame) <= max_rows else frame.sample(n=max_rows, random_state=seed)
+
+
+def _significant(value: float) -> float:
+    return float(f"{value:.4g}")
+
+
+def measure_importance(
+    params: Params,
+    model: Any,
+    baseline: Any,
+    train_frame: pd.DataFrame,
+    val_frame: pd.DataFrame,
+) -> ImportanceReport:
+    """Judge every feature of the fitted ``model`` (and ``baseline``) on the given splits."""
+    settings = params.features_check.importance
+    derived = params.data.features.derived
+    kinds = feature_kinds(params)
+    val_features, val_target = features_and_target(
+        _sample(val_frame, settings.max_rows, params.seed), params
+    )
+    model_score = _gate_metric(params, model)(
+        val_target, model_output(params.problem_type, model, val_features)
+    )
+    baseline_score = _gate_metric(params, baseline)(
+        val_target, model_output(params.problem_type, baseline, val_features)
+    )
+    lead = model_score - baseline_score
+    importances, spreads = _permutation_importance(
+        params,
+        _after_derivation(model),
+        add_derived_features(val_features, derived)[list(kinds)],
+        val_target,
+    )
+    # With no lead over the baseline, nothing the model does is a benefit.
+    # Beneficial when even the mean loss less two standard errors over the shuffles clears
+    # the tolerance: a model that fitted a noise column by chance gains on some shuffles
+    # and loses on others, and that spread must not pass for a benefit.
+    margin = 2 / np.sqrt(settings.n_repeats)
+    beneficial = {
+        name: bool(lead > 0 and value - margin * spreads[name] > settings.tolerance * lead)
+        for name, value in importances.items()
+    }
+    # The relation to the target is a question about the data, not the model: every
+    # labelled row outside the test split answers it (more rows find a weak relation).
+    labelled = pd.concat([train_frame, val_frame], ignore_index=True)
+    labelled_features, labelled_target = features_and_target(labelled, params)
+    related = associations(
+        add_derived_features(labelled_features, derived),
+        labelled_target,
+        kinds,
+        params.problem_type,
+        tested=[name for name in kinds if not beneficial[name]],
+    )
+    rows = []
+    for name, kind in kinds.items():
+        test = related.get(name)
+        rows.append(
+            FeatureImportance(
+                feature=name,
+                kind=kind,
+                importance=round(float(importances[name]), 6),
+                importance_std=round(float(spreads[name]), 6),
+                share_of_lead=round(float(importances[name]) / lead, 4) if lead > 0 else 0.0,
+                beneficial=beneficial[name],
+                association_test=test.test if test else None,
+                p_value=_significant(test.p_value) if test else None,
+                adjusted_p_value=_significant(test.adjusted_p_value) if test else None,
+                associated=test.adjusted_p_value < settings.alpha if test else None,
+            )
+        )
+    sign = -1.0 if params.gate.metric in LOWER_IS_BETTER else 1.0
+    return ImportanceReport(
+        metric=params.gate.metric,
+        model_score=round(sign * model_score, 6),
+        baseline_score=round(sign * baseline_score, 6),
+        lead=round(lead, 6),
+        validation_rows=len(val_features),
+        association_rows=len(labelled_features),
+        tolerance=settings.tolerance,
+        alpha=settings.alpha,
+        features=rows,
+    )
