@@ -284,6 +284,8 @@ def _unrelated_to_target(frame: Any, profile: Profile, alpha: float) -> dict[str
     found = associations(
         labelled[list(kinds)], labelled[profile.target], kinds, profile.problem_type, list(kinds)
     )
+    if all(result.adjusted_p_value > alpha for result in found.values()):
+        return {}  # too few rows to show any relation: training and data-2 will judge them
     return {
         name: f"no relation to the target found (adjusted p = {result.adjusted_p_value:.3g} "
         f"> features_check.importance.alpha = {alpha})"
