@@ -39,8 +39,9 @@ def plant_unseeded_split(project: Path) -> None:
     _replace(_package(project) / "data" / "split.py", "random_state=seed", "random_state=None", 2)
 
 
-def plant_model_worse_than_baseline(project: Path) -> None:
-    """model-5: a linear model regularised so hard that it predicts the most frequent class.
+def plant_model_no_better_than_baseline(project: Path) -> None:
+    """model-5: a linear model regularised so hard that it predicts the most frequent class,
+    exactly as the trivial baseline does.
 
     The search is switched off so that train uses exactly this setting.
     """
@@ -54,14 +55,14 @@ def plant_model_worse_than_baseline(project: Path) -> None:
 
 
 def plant_serving_skew(project: Path) -> None:
-    """monitor-3: the server rounds decimal inputs to whole numbers before predicting.
+    """monitor-3: the server reads decimal inputs in other units (a tenth of the value).
 
-    The pipeline sees the exact values, so served predictions drift from training's.
+    The pipeline sees the values as trained, so served predictions differ from training's.
     """
     _replace(
         _package(project) / "serving" / "frames.py",
         "return np.array(values, dtype=np.float64)  # None becomes NaN",
-        "return np.round(np.array(values, dtype=np.float64))  # None becomes NaN",
+        "return np.array(values, dtype=np.float64) / 10  # None becomes NaN",
         1,
     )
 
