@@ -55,14 +55,14 @@ def plant_model_no_better_than_baseline(project: Path) -> None:
 
 
 def plant_serving_skew(project: Path) -> None:
-    """monitor-3: the server reads decimal inputs in other units (a tenth of the value).
+    """monitor-3: the server reads decimal inputs from another zero point (10 units off).
 
     The pipeline sees the values as trained, so served predictions differ from training's.
     """
     _replace(
         _package(project) / "serving" / "frames.py",
         "return np.array(values, dtype=np.float64)  # None becomes NaN",
-        "return np.array(values, dtype=np.float64) / 10  # None becomes NaN",
+        "return np.array(values, dtype=np.float64) + 10  # None becomes NaN",
         1,
     )
 

@@ -148,7 +148,7 @@ class SlicesParams(_Strict):
     numeric_bins: int = Field(default=3, ge=2)  # quantile bins of each numeric feature, at most
     min_rows: int = Field(default=15, ge=1)  # a smaller slice is reported, not judged
     min_class_rows: int = Field(default=5, ge=1)  # fewer: the class is out of a macro average
-    max_gap: float = Field(default=0.25, ge=0)  # below the other rows (modeling/slices.py)
+    max_gap: float = Field(default=0.4, ge=0)  # below the other rows (modeling/slices.py)
     floor: float | None = None  # also the metric's worst acceptable value on any slice
 
 

@@ -103,7 +103,11 @@ def _sortable_time(values: pd.Series, column: str) -> pd.Series:
     return parsed
 
 
-def _sorted_by_target(target: pd.Series, problem_type: str) -> bool:
+# How the order is described when no order in time exists (model-4 is then not measured).
+SHUFFLED_ORDER = "simulated: no time column, and the rows are sorted by the target"
+
+
+def sorted_by_target(target: pd.Series, problem_type: str) -> bool:
     """Whether the rows are ordered by their label (one block per class, or monotonic)."""
     if problem_type == "classification":
         runs = int((target != target.shift()).sum())
@@ -131,11 +135,11 @@ def time_order(frame: pd.DataFrame, params: Params) -> TimeOrder:
         dropped = int((~known).sum())
         note = f"; {dropped} row(s) without a time left out" if dropped else ""
         return TimeOrder(rows, when, f"time column '{column}'{note}")
-    if _sorted_by_target(labelled[target], params.problem_type):
+    if sorted_by_target(labelled[target], params.problem_type):
         shuffled = labelled.sample(frac=1.0, random_state=params.seed).reset_index(drop=True)
         order = (
-            "simulated: no time column, and the rows are sorted by the target, so they were "
-            "shuffled (seeded); this curve shows sampling noise, not ageing"
+            f"{SHUFFLED_ORDER}, so they were shuffled (seeded); this curve shows sampling "
+            "noise, not ageing"
         )
         return TimeOrder(shuffled, pd.Series(np.arange(len(shuffled)), dtype=float), order)
     order = "simulated: no time column, the row order of the raw data stands for time"
