@@ -394,7 +394,7 @@ def test_the_demo_is_adopted_through_the_same_path(adopted):
 
 # The rubric's sections and the least each must score on adopted data. An item the data
 # cannot support is "not applicable" and scores 0: model-7 without a sensitive attribute,
-# model-4 when the rows have no order in time (no time column, rows sorted by the target).
+# model-4 without a time column (a row order is not time).
 # Such data can reach 6 in the model section only with those items done by hand.
 MIN_SECTION_POINTS = 6
 

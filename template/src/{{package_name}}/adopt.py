@@ -82,21 +82,18 @@ LINEAR_SPACE: dict[str, dict[str, list[float]]] = {
 
 # The ML Test Score a project scores out of the box: every item of data, infrastructure and
 # monitoring, and model-2 to model-7 (model-1 is done by hand). Less one point for each item
-# the data cannot support: model-7 without a sensitive attribute, model-4 without any order
-# in time (rows sorted by the target and no time column).
+# the data cannot support: model-7 without a sensitive attribute, model-4 without a time
+# column (a row order is not time: the staleness curve then measures sampling noise).
 FULL_MIN_SCORE = 6
 
 
-def _set_min_score(document: Any, frame: Any, profile: Profile) -> str:
+def _set_min_score(document: Any, profile: Profile) -> str:
     """Set ml_test_score.min_score to what the project scores; return the report's line."""
-    from .modeling.staleness_impact import sorted_by_target
-
     missing = []
     if document["evaluate"]["inclusion"].get("attribute") is None:
         missing.append("model-7 (no sensitive attribute)")
-    target = frame[profile.target].dropna()
-    if profile.time_column is None and sorted_by_target(target, profile.problem_type):
-        missing.append("model-4 (no time column, and the rows are sorted by the target)")
+    if profile.time_column is None:
+        missing.append("model-4 (no time column)")
     score = FULL_MIN_SCORE - len(missing)
     document["ml_test_score"]["min_score"] = score
     lost = f": {FULL_MIN_SCORE} less {', '.join(missing)}" if missing else ""
@@ -385,7 +382,7 @@ def adopt(
         document, source=source, query=query, profile=profile, derived=derived, gate=gate
     )
     inclusion = _set_group_checks(document, [str(name) for name in frame.columns], profile)
-    inclusion += _set_min_score(document, frame, profile)
+    inclusion += _set_min_score(document, profile)
     params = _validated(document, params_path)
     buffer = io.StringIO()
     yaml.dump(document, buffer)

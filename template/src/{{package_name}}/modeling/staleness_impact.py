@@ -103,8 +103,9 @@ def _sortable_time(values: pd.Series, column: str) -> pd.Series:
     return parsed
 
 
-# How the order is described when no order in time exists (model-4 is then not measured).
-SHUFFLED_ORDER = "simulated: no time column, and the rows are sorted by the target"
+# How the order is described without a time column (model-4's tests are then not applicable).
+SIMULATED_ORDER = "simulated: no time column"
+SHUFFLED_ORDER = f"{SIMULATED_ORDER}, and the rows are sorted by the target"
 
 
 def sorted_by_target(target: pd.Series, problem_type: str) -> bool:
@@ -142,7 +143,7 @@ def time_order(frame: pd.DataFrame, params: Params) -> TimeOrder:
             "noise, not ageing"
         )
         return TimeOrder(shuffled, pd.Series(np.arange(len(shuffled)), dtype=float), order)
-    order = "simulated: no time column, the row order of the raw data stands for time"
+    order = f"{SIMULATED_ORDER}, the row order of the raw data stands for time"
     return TimeOrder(labelled, pd.Series(np.arange(len(labelled)), dtype=float), order)
 
 
