@@ -280,15 +280,23 @@ def _report(
     return "\n".join(lines) + "\n"
 
 
-def _unrelated_to_target(frame: Any, profile: Profile, alpha: float) -> dict[str, str]:
+def _unrelated_to_target(frame: Any, profile: Profile, params: Params) -> dict[str, str]:
     """The candidate features with no detectable relation to the target, and why.
 
     The same tests as the data-2 check (features_check/association.py, Holm-adjusted at
-    ``features_check.importance.alpha``) on every labelled row: a column that carries
-    nothing about the target (free-text notes, a flag unrelated to it) would only fail
-    that check after training, so it is left out here, with its p-value in the report.
+    ``features_check.importance.alpha``) on the same rows, the training and validation
+    splits the pipeline will make: a column that carries nothing about the target
+    (free-text notes, a flag unrelated to it) would only fail that check after training,
+    so it is left out here, with its p-value in the report. Holm over every candidate is
+    stricter than the check's Holm over the features the model does not use, so a feature
+    kept here is never called noise there for want of a relation.
     """
+    import pandas as pd
+
+    from .data.split import SplitError, split_frame
     from .features_check.association import ColumnKind, associations
+
+    alpha = params.features_check.importance.alpha
 
     kinds: dict[str, ColumnKind] = dict.fromkeys(profile.features("numeric"), "numeric")
     kinds.update(
@@ -298,6 +306,18 @@ def _unrelated_to_target(frame: Any, profile: Profile, alpha: float) -> dict[str
     if len(kinds) < 2:  # a lone feature is kept: without it there is no model to judge
         return {}
     labelled = frame[frame[profile.target].notna()]
+    try:
+        splits = split_frame(
+            labelled,
+            target=profile.target,
+            problem_type=profile.problem_type,
+            test_size=params.split.test_size,
+            val_size=params.split.val_size,
+            seed=params.seed,
+        )
+        labelled = pd.concat([splits.train, splits.val], ignore_index=True)
+    except SplitError:  # the split stage will say why; judge on every labelled row
+        pass
     found = associations(
         labelled[list(kinds)], labelled[profile.target], kinds, profile.problem_type, list(kinds)
     )
@@ -357,7 +377,7 @@ def adopt(
         problem_type=problem_type,
         excluded=metadata.excluded,
     )
-    unrelated = _unrelated_to_target(frame, profile, current.features_check.importance.alpha)
+    unrelated = _unrelated_to_target(frame, profile, current)
     if unrelated:  # profile again, so that the report gives these columns their reason
         profile = profile_frame(
             frame,
