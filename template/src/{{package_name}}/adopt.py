@@ -214,10 +214,9 @@ def _set_group_checks(document: Any, columns: list[str], profile: Profile) -> st
     target = profile.target
     current = inclusion.get("attribute")
     candidates = [name for name in columns if name != target]
-    if current in candidates:
+    attribute, why = sensitive_attribute(candidates)
+    if current in candidates and current != attribute:  # same report when adopted again
         attribute, why = current, "already set in params.yaml, and a column of the data"
-    else:
-        attribute, why = sensitive_attribute(candidates)
     inclusion["attribute"] = attribute
     inclusion["reason"] = None if attribute else why
     if attribute is None:
