@@ -303,6 +303,7 @@ class ImportanceCheckParams(_Strict):
     """data-2: is each feature beneficial, and is a useless one pure noise (features_check/)?"""
 
     n_repeats: int = Field(default=10, ge=1)  # shuffles of each feature on the validation split
+    resamples: int = Field(default=200, ge=0)  # bootstrap resamples of the validation rows
     max_rows: int = Field(default=5000, ge=10)  # validation rows used (a seeded sample beyond)
     tolerance: float = Field(default=0.01, ge=0, lt=1)  # share of the model's lead over baseline
     alpha: float = Field(default=0.05, gt=0, lt=1)  # association test level, Holm over features

@@ -5,8 +5,10 @@ the project's seed, and the gate metric of the trained model is measured again: 
 loss is the feature's permutation importance. Derived features are shuffled after they
 are computed, so a derived feature and the raw columns it reads are judged apart.
 
-A feature whose importance (less two standard errors over the shuffles) is below
-``tolerance`` times the model's lead over the baseline is *not beneficial*. That alone is
+A feature whose importance, less two standard errors, is below ``tolerance`` times the
+model's lead over the baseline is *not beneficial*. The standard error counts both what
+varies over the shuffles and what varies over the validation rows (``bootstrap.py``): on a
+small or noisy split a column that lines up with a few labels by chance must not pass. That alone is
 not a fault: a feature whose information another one also carries scores about zero too.
 It is *pure noise* when, in addition, the training and validation rows show no relation
 between it and the target (``association.py``): such a feature costs upkeep and invites
@@ -29,6 +31,7 @@ from ..features.derived import add_derived_features
 from ..modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
 from ..modeling.train import features_and_target
 from .association import ColumnKind, associations
+from .bootstrap import resample_weights, weighted_metric
 
 Verdict = Literal["beneficial", "redundant", "noise"]
 
@@ -52,7 +55,8 @@ class FeatureImportance:
     feature: str
     kind: ColumnKind
     importance: float  # mean loss of the gate metric when shuffled; > 0: the model uses it
-    importance_std: float
+    importance_std: float  # over the shuffles
+    importance_error: float  # standard error over the shuffles and the validation rows
     share_of_lead: float  # importance / the model's lead over the baseline
     beneficial: bool
     # Tested only when not beneficial: the test that found the strongest relation, its
@@ -134,10 +138,48 @@ def _gate_metric(params: Params, model: Any) -> Callable[[pd.Series, np.ndarray]
     return value
 
 
+@dataclass(frozen=True)
+class _Shuffled:
+    """One column's loss of the metric when it is shuffled."""
+
+    mean: float
+    std: float  # over the shuffles
+    error: float  # standard error of the mean, over the shuffles and the validation rows
+
+
+def _predicted(params: Params, model: Any, output: np.ndarray) -> np.ndarray:
+    if params.problem_type == "classification":
+        return most_probable(model, output)
+    return output
+
+
+def _row_errors(
+    params: Params,
+    model: Any,
+    target: pd.Series,
+    reference: np.ndarray,
+    shuffles: list[np.ndarray],
+    weights: np.ndarray,
+) -> float:
+    """Standard error, over the bootstrap resamples ``weights`` of the rows, of the mean
+    loss over shuffles; 0 for a metric that has no weighted form (roc_auc) or with fewer
+    than two resamples: then only the shuffles count."""
+    name, problem_type = params.gate.metric, params.problem_type
+
+    def metric(output: np.ndarray) -> Any:
+        return weighted_metric(name, problem_type, target, _predicted(params, model, output))
+
+    unshuffled = metric(reference)
+    if unshuffled is None or len(weights) < 2:
+        return 0.0
+    losses = unshuffled(weights) - np.mean([metric(block)(weights) for block in shuffles], axis=0)
+    return float(np.std(losses, ddof=1))
+
+
 def _permutation_importance(
     params: Params, model: Any, frame: pd.DataFrame, target: pd.Series
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Each column's mean and standard deviation of the metric's loss when it is shuffled.
+) -> dict[str, _Shuffled]:
+    """Each column's loss of the metric when it is shuffled.
 
     The same as scikit-learn's ``permutation_importance``, but each column's shuffled
     copies go through the model in one call: with a few hundred rows a prediction costs
@@ -145,17 +187,25 @@ def _permutation_importance(
     """
     repeats = params.features_check.importance.n_repeats
     metric = _gate_metric(params, model)
-    reference = metric(target, model_output(params.problem_type, model, frame))
+    weights = resample_weights(len(frame), params.features_check.importance.resamples, params.seed)
+    reference_output = model_output(params.problem_type, model, frame)
+    reference = metric(target, reference_output)
     generator = np.random.default_rng(params.seed)
-    means, spreads = {}, {}
+    shuffled_columns = {}
     for column in frame.columns:
         copies = pd.concat([frame] * repeats, ignore_index=True)
         shuffled = np.concatenate([generator.permutation(len(frame)) for _ in range(repeats)])
         copies[column] = frame[column].to_numpy()[shuffled]
-        output = model_output(params.problem_type, model, copies)
-        losses = [reference - metric(target, block) for block in np.split(output, repeats)]
-        means[column], spreads[column] = float(np.mean(losses)), float(np.std(losses))
-    return means, spreads
+        blocks = np.split(model_output(params.problem_type, model, copies), repeats)
+        losses = [reference - metric(target, block) for block in blocks]
+        over_rows = _row_errors(params, model, target, reference_output, blocks, weights)
+        over_shuffles = float(np.std(losses)) / np.sqrt(repeats)
+        shuffled_columns[column] = _Shuffled(
+            mean=float(np.mean(losses)),
+            std=float(np.std(losses)),
+            error=float(np.hypot(over_shuffles, over_rows)),
+        )
+    return shuffled_columns
 
 
 def _sample(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
@@ -187,20 +237,19 @@ def measure_importance(
         val_target, model_output(params.problem_type, baseline, val_features)
     )
     lead = model_score - baseline_score
-    importances, spreads = _permutation_importance(
+    shuffled = _permutation_importance(
         params,
         _after_derivation(model),
         add_derived_features(val_features, derived)[list(kinds)],
         val_target,
     )
     # With no lead over the baseline, nothing the model does is a benefit.
-    # Beneficial when even the mean loss less two standard errors over the shuffles clears
-    # the tolerance: a model that fitted a noise column by chance gains on some shuffles
-    # and loses on others, and that spread must not pass for a benefit.
-    margin = 2 / np.sqrt(settings.n_repeats)
+    # Beneficial when even the mean loss less two standard errors clears the tolerance: a
+    # model that fitted a noise column by chance gains on some shuffles and loses on others,
+    # or gains on these validation rows only, and neither must pass for a benefit.
     beneficial = {
-        name: bool(lead > 0 and value - margin * spreads[name] > settings.tolerance * lead)
-        for name, value in importances.items()
+        name: bool(lead > 0 and loss.mean - 2 * loss.error > settings.tolerance * lead)
+        for name, loss in shuffled.items()
     }
     # The relation to the target is a question about the data, not the model: every
     # labelled row outside the test split answers it (more rows find a weak relation).
@@ -220,9 +269,10 @@ def measure_importance(
             FeatureImportance(
                 feature=name,
                 kind=kind,
-                importance=round(float(importances[name]), 6),
-                importance_std=round(float(spreads[name]), 6),
-                share_of_lead=round(float(importances[name]) / lead, 4) if lead > 0 else 0.0,
+                importance=round(shuffled[name].mean, 6),
+                importance_std=round(shuffled[name].std, 6),
+                importance_error=round(shuffled[name].error, 6),
+                share_of_lead=round(shuffled[name].mean / lead, 4) if lead > 0 else 0.0,
                 beneficial=beneficial[name],
                 association_test=test.test if test else None,
                 p_value=_significant(test.p_value) if test else None,
