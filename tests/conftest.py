@@ -30,14 +30,6 @@ def template_clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return clone_working_tree(tmp_path_factory.mktemp("template"))
 
 
-@pytest.fixture
-def fresh_template_clone(template_clone: Path, tmp_path: Path) -> Path:
-    """A private copy of the clone that a test may change and tag again."""
-    copy = tmp_path / "template"
-    shutil.copytree(template_clone, copy, symlinks=True)
-    return copy
-
-
 @pytest.fixture(scope="session")
 def rendered(
     template_clone: Path, tmp_path_factory: pytest.TempPathFactory

@@ -50,15 +50,6 @@ def _diabetes() -> pd.DataFrame:
     )
 
 
-def _breast_cancer() -> pd.DataFrame:
-    from sklearn.datasets import load_breast_cancer
-
-    bunch = load_breast_cancer(as_frame=True)
-    frame = bunch.frame.rename(columns={"target": "diagnosis"})
-    frame["diagnosis"] = frame["diagnosis"].map(dict(enumerate(bunch.target_names)))
-    return frame  # column names with spaces: "mean radius", "worst concave points", ...
-
-
 def _digits() -> pd.DataFrame:
     from sklearn.datasets import load_digits
 
@@ -101,9 +92,12 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "diabetes", "Diabetes Progression", "parquet", "progression", "regression", _diabetes
         ),
+        # The raw penguins table again, with another target: the species is a classification
+        # whose data holds a time column and a sensitive attribute, so every model item of
+        # the ML Test Score applies to it.
         Dataset(
-            "breast-cancer", "Tumour Diagnosis", "sqlite", "diagnosis", "classification",
-            _breast_cancer,
+            "penguin-species", "Penguin Species", "sqlite", "Species", "classification",
+            _penguins_raw,
         ),
         Dataset("digits", "Digit Reader", "url", "digit", "classification", _digits),
         Dataset(

@@ -6,6 +6,8 @@ The template is tagged v1.0.0 in a private clone, a project is generated and edi
 
 from __future__ import annotations
 
+import shutil
+
 import copier
 import pytest
 from plumbum import local
@@ -42,11 +44,15 @@ def _template_change(template):
     git(template, "tag", SECOND_TAG)
 
 
-@pytest.fixture
-def updated_project(fresh_template_clone, tmp_path):
-    project = copy_project(fresh_template_clone, tmp_path / "project", commit=True)
+@pytest.fixture(scope="module")
+def updated_project(template_clone, tmp_path_factory):
+    """Updated once for the module: the tests only read the result."""
+    folder = tmp_path_factory.mktemp("update")
+    template = folder / "template"
+    shutil.copytree(template_clone, template, symlinks=True)  # a copy that may be tagged again
+    project = copy_project(template, folder / "project", commit=True)
     _user_edits(project)
-    _template_change(fresh_template_clone)
+    _template_change(template)
     with local.env(**project_env()):
         copier.run_update(
             project, defaults=True, overwrite=True, unsafe=True, quiet=True, conflict="inline"
