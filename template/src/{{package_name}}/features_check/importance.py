@@ -17,7 +17,7 @@ overfitting for nothing, and the check fails.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -177,9 +177,9 @@ def _row_errors(
 
 
 def _permutation_importance(
-    params: Params, model: Any, frame: pd.DataFrame, target: pd.Series
+    params: Params, model: Any, frame: pd.DataFrame, target: pd.Series, columns: list[str]
 ) -> dict[str, _Shuffled]:
-    """Each column's loss of the metric when it is shuffled.
+    """Each of ``columns``' loss of the metric when it is shuffled.
 
     The same as scikit-learn's ``permutation_importance``, but each column's shuffled
     copies go through the model in one call: with a few hundred rows a prediction costs
@@ -192,7 +192,7 @@ def _permutation_importance(
     reference = metric(target, reference_output)
     generator = np.random.default_rng(params.seed)
     shuffled_columns = {}
-    for column in frame.columns:
+    for column in columns:
         copies = pd.concat([frame] * repeats, ignore_index=True)
         shuffled = np.concatenate([generator.permutation(len(frame)) for _ in range(repeats)])
         copies[column] = frame[column].to_numpy()[shuffled]
@@ -222,11 +222,14 @@ def measure_importance(
     baseline: Any,
     train_frame: pd.DataFrame,
     val_frame: pd.DataFrame,
+    judged: Collection[str] | None = None,
 ) -> ImportanceReport:
-    """Judge every feature of the fitted ``model`` (and ``baseline``) on the given splits."""
+    """Judge the features of the fitted ``model`` (and ``baseline``) on the given splits:
+    every feature, or only those in ``judged``."""
     settings = params.features_check.importance
     derived = params.data.features.derived
     kinds = feature_kinds(params)
+    judged_kinds = {name: kind for name, kind in kinds.items() if judged is None or name in judged}
     val_features, val_target = features_and_target(
         _sample(val_frame, settings.max_rows, params.seed), params
     )
@@ -242,6 +245,7 @@ def measure_importance(
         _after_derivation(model),
         add_derived_features(val_features, derived)[list(kinds)],
         val_target,
+        list(judged_kinds),
     )
     # With no lead over the baseline, nothing the model does is a benefit.
     # Beneficial when even the mean loss less two standard errors clears the tolerance: a
@@ -260,10 +264,10 @@ def measure_importance(
         labelled_target,
         kinds,
         params.problem_type,
-        tested=[name for name in kinds if not beneficial[name]],
+        tested=[name for name in judged_kinds if not beneficial[name]],
     )
     rows = []
-    for name, kind in kinds.items():
+    for name, kind in judged_kinds.items():
         test = related.get(name)
         rows.append(
             FeatureImportance(
