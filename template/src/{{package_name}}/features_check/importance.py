@@ -7,9 +7,10 @@ are computed, so a derived feature and the raw columns it reads are judged apart
 
 A feature whose importance, less two standard errors, is below ``tolerance`` times the
 model's lead over the baseline is *not beneficial*. The standard error counts both what
-varies over the shuffles and what varies over the validation rows (``bootstrap.py``): on a
-small or noisy split a column that lines up with a few labels by chance must not pass. That alone is
-not a fault: a feature whose information another one also carries scores about zero too.
+varies over the shuffles and what varies over the validation rows (``bootstrap.py``): on
+a small or noisy split, a column that lines up with a few labels by chance must not pass.
+Not being beneficial alone is not a fault: a feature whose information another one also
+carries scores about zero too.
 It is *pure noise* when, in addition, the training and validation rows show no relation
 between it and the target (``association.py``): such a feature costs upkeep and invites
 overfitting for nothing, and the check fails.
