@@ -425,6 +425,16 @@ def test_adopt_with_a_missing_target_suggests_the_closest_column(workspace):
     assert workspace.changed() == []
 
 
+def test_adopt_refuses_data_too_small_to_split(workspace, tmp_path):
+    small = tmp_path / "small.csv"
+    small.write_text("checks,colour,released\n3,White,Yes\nabc,Black,No\n")
+    result = workspace.command("adopt", str(small), "--target", "released")
+    workspace.assert_refused(result, str(small), "has 2 rows", "schema.min_rows=30")
+    # adopt reads the data through ingest, which wrote its raw copy before the refusal (as for
+    # adopt's other refusals of the data); params.yaml, the schema, models and metrics stand.
+    assert workspace.changed() == ["data/raw/dataset.csv", "reports/ingest.json"]
+
+
 def test_adopt_with_an_unknown_problem_type(workspace):
     result = workspace.command("adopt", "--problem-type", "nonsense")
     workspace.assert_refused(result, "'nonsense'", "infer, classification, regression")

@@ -362,6 +362,12 @@ def adopt(
             f"target column '{target}' is not in {display_source(source)}"
             f"{suggest(target, columns)}; its columns are: {', '.join(columns)}"
         )
+    if len(frame) < current.schema_.min_rows:  # validate would refuse it after this adopt
+        raise AdoptError(
+            f"{display_source(source)} has {len(frame)} rows: at least schema.min_rows="
+            f"{current.schema_.min_rows} are needed to split it into training, validation and "
+            "test sets; adopt a larger extract (params.yaml and the schema are unchanged)"
+        )
     # The column metadata first: a column it marks personal or not for production is no feature.
     try:
         metadata = plan_metadata(
