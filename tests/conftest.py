@@ -7,7 +7,6 @@ function: ``rendered(name)``, ``built(name)``, ``served(name)``.
 from __future__ import annotations
 
 import functools
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from filelock import FileLock
 
 from . import dockerfile
 from .combinations import COMBINATIONS
-from .helpers import clone_working_tree, copy_project, project_env, run
+from .helpers import clone_working_tree, copy_installed, copy_project, project_env, run
 from .server import free_port, running_server
 
 # The GIT_COMMIT build argument of the emulated serving image.
@@ -78,11 +77,7 @@ def built(
     @functools.cache
     def get(name: str) -> tuple[Path, str]:
         shared = build_once(shared_folder / f"built-{name}", template_clone, name)
-        project = tmp_path_factory.mktemp(name) / "project"
-        # Everything but the environment, which holds absolute paths: uv makes a new one
-        # from its cache in seconds.
-        shutil.copytree(shared, project, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
-        run(["uv", "sync", "--frozen"], project)
+        project = copy_installed(shared, tmp_path_factory.mktemp(name) / "project")
         return project, (shared.parent / MAKE_OUTPUT).read_text(encoding="utf-8")
 
     return get

@@ -142,6 +142,17 @@ def copier_copy_command(template: Path, destination: Path, *options: str) -> lis
     ]  # fmt: skip
 
 
+def copy_installed(project: Path, destination: Path) -> Path:
+    """A working copy of an installed ``project`` at ``destination``, installed again.
+
+    Everything but the environment, which holds absolute paths: uv makes a new one from its
+    cache in seconds.
+    """
+    shutil.copytree(project, destination, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
+    run(["uv", "sync", "--frozen"], destination)
+    return destination
+
+
 def read_answers(project: Path) -> dict[str, Any]:
     """The answers a rendered project recorded in its ``.copier-answers.yml``."""
     return yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 import yaml
 
 from . import plants
-from .helpers import run
+from .helpers import copy_installed, run
 
 pytestmark = pytest.mark.slow
 
@@ -98,10 +97,7 @@ def test_the_score_of_the_recorded_run_follows_the_rules(project_and_score):
 
 
 def _planted_copy(project, folder):
-    planted = folder / "project"
-    shutil.copytree(project, planted, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
-    run(["uv", "sync", "--frozen"], planted)
-    return planted
+    return copy_installed(project, folder / "project")
 
 
 def test_results_recorded_before_a_change_are_refused(project_and_score, tmp_path):

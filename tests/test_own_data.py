@@ -408,20 +408,24 @@ def test_the_demo_is_adopted_through_the_same_path(adopted):
 MIN_SECTION_POINTS = 6
 
 
-def _score(result: Adopted) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    """The ML Test Score computed from the outcomes `make all` recorded."""
+def _score(
+    result: Adopted,
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], dict[str, tuple[float, str]]]:
+    """The ML Test Score computed from the outcomes `make all` recorded: the command's
+    result, its JSON report, and each item's points and status."""
     scored = run(
         ["make", "-s", "ml-test-score", "FORMAT=json", "FROM=reports/ml_test_score/tests.json"],
         result.project, check=False,
     )  # fmt: skip
-    return scored, json.loads(scored.stdout)
+    report = json.loads(scored.stdout)
+    table = {key: (item["points"], item["status"]) for key, item in report["details"].items()}
+    return scored, report, table
 
 
 @pytest.mark.parametrize("name", DATASETS)
 def test_the_computed_ml_test_score_reaches_six_in_every_section(adopted, name):
     result = adopted(name)
-    scored, report = _score(result)
-    table = {key: (item["points"], item["status"]) for key, item in report["details"].items()}
+    scored, report, table = _score(result)
     inapplicable = {key for key, (_, status) in table.items() if status == "not applicable"}
     assert inapplicable <= {"model-4", "model-7"}, table
     for section, points in report["sections"].items():
@@ -440,8 +444,7 @@ EVERY_ITEM_APPLIES = ("penguin-species", "penguins-raw")
 @pytest.mark.parametrize("name", EVERY_ITEM_APPLIES)
 def test_data_of_each_problem_type_scores_six_with_no_item_excused(adopted, name):
     result = adopted(name)
-    _, report = _score(result)
-    table = {key: (item["points"], item["status"]) for key, item in report["details"].items()}
+    _, report, table = _score(result)
     assert [key for key, (_, status) in table.items() if status == "not applicable"] == []
     for section in ("data", "model", "infrastructure"):
         assert report["sections"][section] >= MIN_SECTION_POINTS, (section, table)

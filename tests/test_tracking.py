@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .helpers import commit_all, copy_project, run
+from .helpers import commit_all, copy_installed, copy_project, run
 
 pytestmark = pytest.mark.slow
 
@@ -49,9 +48,7 @@ def project(
         destination = tmp_path_factory.mktemp(f"tracking-{choice}") / "project"
         if choice == "dvc":
             # A copy of its own: `dvc exp` and the commit below change it.
-            shutil.copytree(built("defaults")[0], destination, symlinks=True,
-                            ignore=shutil.ignore_patterns(".venv"))  # fmt: skip
-            run(["uv", "sync", "--frozen"], destination)
+            copy_installed(built("defaults")[0], destination)
         else:
             copy_project(template_clone, destination, commit=True, experiment_tracking=choice)
             run(["uv", "sync", "--frozen"], destination)

@@ -21,7 +21,8 @@ import pandas as pd
 from ..config import ProblemType
 
 Weights = np.ndarray  # (resamples, rows): how often each row is drawn in each resample
-WeightedMetric = Callable[[Weights], np.ndarray]  # one value per resample
+# truth, predicted labels or values, weights -> the metric on each resample
+WeightedMetric = Callable[[pd.Series, np.ndarray, Weights], np.ndarray]
 
 
 def resample_weights(rows: int, resamples: int, seed: int) -> Weights:
@@ -41,72 +42,80 @@ def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return result
 
 
-def _class_metric(name: str, truth: pd.Series, predicted: np.ndarray) -> WeightedMetric | None:
+def _mean(weights: Weights, values: np.ndarray) -> np.ndarray:
+    result: np.ndarray = (weights @ values) / weights.sum(axis=1)
+    return result
+
+
+def _class_counts(
+    truth: pd.Series, predicted: np.ndarray, weights: Weights
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per resample and class: true rows, predicted rows, hits; and whether the resample
+    holds the class (macro averages run over those classes, as scikit-learn's do)."""
     classes = np.union1d(truth.astype(str), predicted.astype(str))
     actual = (truth.astype(str).to_numpy()[:, None] == classes).astype(float)
     guessed = (predicted.astype(str)[:, None] == classes).astype(float)
-    hits = actual * guessed
-
-    def per_class(weights: Weights) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        true_count, guessed_count, hit_count = weights @ actual, weights @ guessed, weights @ hits
-        # Macro averages run over the classes a resample holds, as scikit-learn's do.
-        present = (true_count + guessed_count) > 0
-        return true_count, guessed_count, hit_count, present
-
-    def macro(values: np.ndarray, present: np.ndarray) -> np.ndarray:
-        result: np.ndarray = np.where(present, values, 0.0).sum(axis=1) / present.sum(axis=1)
-        return result
-
-    if name == "accuracy":
-        return lambda weights: (weights @ hits.sum(axis=1)) / weights.sum(axis=1)
-    if name == "f1_macro":
-
-        def f1(weights: Weights) -> np.ndarray:
-            true_count, guessed_count, hit_count, present = per_class(weights)
-            return macro(_divide(2 * hit_count, true_count + guessed_count), present)
-
-        return f1
-    if name in {"precision_macro", "recall_macro"}:
-
-        def precision_or_recall(weights: Weights) -> np.ndarray:
-            true_count, guessed_count, hit_count, present = per_class(weights)
-            base = guessed_count if name == "precision_macro" else true_count
-            return macro(_divide(hit_count, base), present)
-
-        return precision_or_recall
-    return None  # roc_auc ranks probabilities: no product of counts gives it
+    true_count, guessed_count = weights @ actual, weights @ guessed
+    return true_count, guessed_count, weights @ (actual * guessed), true_count + guessed_count > 0
 
 
-def _value_metric(name: str, truth: pd.Series, predicted: np.ndarray) -> WeightedMetric | None:
+def _macro(values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    result: np.ndarray = np.where(present, values, 0.0).sum(axis=1) / present.sum(axis=1)
+    return result
+
+
+def _accuracy(truth: pd.Series, predicted: np.ndarray, weights: Weights) -> np.ndarray:
+    return _mean(weights, (truth.astype(str).to_numpy() == predicted.astype(str)).astype(float))
+
+
+def _f1_macro(truth: pd.Series, predicted: np.ndarray, weights: Weights) -> np.ndarray:
+    true_count, guessed_count, hits, present = _class_counts(truth, predicted, weights)
+    return _macro(_divide(2 * hits, true_count + guessed_count), present)
+
+
+def _precision_macro(truth: pd.Series, predicted: np.ndarray, weights: Weights) -> np.ndarray:
+    _, guessed_count, hits, present = _class_counts(truth, predicted, weights)
+    return _macro(_divide(hits, guessed_count), present)
+
+
+def _recall_macro(truth: pd.Series, predicted: np.ndarray, weights: Weights) -> np.ndarray:
+    true_count, _, hits, present = _class_counts(truth, predicted, weights)
+    return _macro(_divide(hits, true_count), present)
+
+
+def _error(truth: pd.Series, predicted: np.ndarray) -> np.ndarray:
+    error: np.ndarray = truth.to_numpy(dtype=float) - predicted.astype(float)
+    return error
+
+
+def _mae(truth: pd.Series, predicted: np.ndarray, weights: Weights) -> np.ndarray:
+    return _mean(weights, np.abs(_error(truth, predicted)))
+
+
+def _rmse(truth: pd.Series, predicted: np.ndarray, weights: Weights) -> np.ndarray:
+    result: np.ndarray = np.sqrt(_mean(weights, _error(truth, predicted) ** 2))
+    return result
+
+
+def _r2(truth: pd.Series, predicted: np.ndarray, weights: Weights) -> np.ndarray:
     actual = truth.to_numpy(dtype=float)
-    error = actual - predicted.astype(float)
-
-    def mean(weights: Weights, values: np.ndarray) -> np.ndarray:
-        result: np.ndarray = (weights @ values) / weights.sum(axis=1)
-        return result
-
-    if name == "mae":
-        return lambda weights: mean(weights, np.abs(error))
-    if name == "rmse":
-        return lambda weights: np.sqrt(mean(weights, error**2))
-    if name == "r2":
-
-        def r2(weights: Weights) -> np.ndarray:
-            spread = mean(weights, actual**2) - mean(weights, actual) ** 2
-            return 1.0 - _divide(mean(weights, error**2), spread)
-
-        return r2
-    return None
+    spread = _mean(weights, actual**2) - _mean(weights, actual) ** 2
+    return 1.0 - _divide(_mean(weights, _error(truth, predicted) ** 2), spread)
 
 
-def weighted_metric(
-    name: str, problem_type: ProblemType, truth: pd.Series, predicted: np.ndarray
-) -> WeightedMetric | None:
-    """The metric ``name`` of ``predicted`` against ``truth`` under each row of weights.
+# roc_auc ranks probabilities: no product of counts gives it, so it has no entry.
+_WEIGHTED: dict[ProblemType, dict[str, WeightedMetric]] = {
+    "classification": {
+        "accuracy": _accuracy,
+        "f1_macro": _f1_macro,
+        "precision_macro": _precision_macro,
+        "recall_macro": _recall_macro,
+    },
+    "regression": {"mae": _mae, "rmse": _rmse, "r2": _r2},
+}
 
-    ``predicted`` holds labels for a classification, values for a regression. None for a
-    metric that counts cannot give (roc_auc).
-    """
-    if problem_type == "classification":
-        return _class_metric(name, truth, predicted)
-    return _value_metric(name, truth, predicted)
+
+def weighted_metric(name: str, problem_type: ProblemType) -> WeightedMetric | None:
+    """The metric ``name`` under each row of weights, from predicted labels (a
+    classification) or values (a regression); None for a metric counts cannot give."""
+    return _WEIGHTED[problem_type].get(name)

@@ -154,27 +154,27 @@ def _predicted(params: Params, model: Any, output: np.ndarray) -> np.ndarray:
     return output
 
 
-def _row_errors(
-    params: Params,
-    model: Any,
-    target: pd.Series,
-    reference: np.ndarray,
-    shuffles: list[np.ndarray],
-    weights: np.ndarray,
-) -> float:
-    """Standard error, over the bootstrap resamples ``weights`` of the rows, of the mean
-    loss over shuffles; 0 for a metric that has no weighted form (roc_auc) or with fewer
-    than two resamples: then only the shuffles count."""
-    name, problem_type = params.gate.metric, params.problem_type
+def _error_over_rows(
+    params: Params, model: Any, target: pd.Series, reference: np.ndarray, weights: np.ndarray
+) -> Callable[[list[np.ndarray]], float]:
+    """A function of one column's shuffled outputs: the standard error, over the bootstrap
+    resamples ``weights`` of the rows, of their mean loss against ``reference``. It gives 0
+    for a metric with no weighted form (roc_auc) or fewer than two resamples: then only the
+    shuffles count."""
+    metric = weighted_metric(params.gate.metric, params.problem_type)
+    if metric is None or len(weights) < 2:
+        return lambda shuffles: 0.0
 
-    def metric(output: np.ndarray) -> Any:
-        return weighted_metric(name, problem_type, target, _predicted(params, model, output))
+    def resampled(output: np.ndarray) -> np.ndarray:
+        return metric(target, _predicted(params, model, output), weights)
 
-    unshuffled = metric(reference)
-    if unshuffled is None or len(weights) < 2:
-        return 0.0
-    losses = unshuffled(weights) - np.mean([metric(block)(weights) for block in shuffles], axis=0)
-    return float(np.std(losses, ddof=1))
+    unshuffled = resampled(reference)  # once for every column
+
+    def error(shuffles: list[np.ndarray]) -> float:
+        losses = unshuffled - np.mean([resampled(block) for block in shuffles], axis=0)
+        return float(np.std(losses, ddof=1))
+
+    return error
 
 
 def _permutation_importance(
@@ -191,6 +191,7 @@ def _permutation_importance(
     weights = resample_weights(len(frame), params.features_check.importance.resamples, params.seed)
     reference_output = model_output(params.problem_type, model, frame)
     reference = metric(target, reference_output)
+    error_over_rows = _error_over_rows(params, model, target, reference_output, weights)
     generator = np.random.default_rng(params.seed)
     shuffled_columns = {}
     for column in columns:
@@ -199,7 +200,7 @@ def _permutation_importance(
         copies[column] = frame[column].to_numpy()[shuffled]
         blocks = np.split(model_output(params.problem_type, model, copies), repeats)
         losses = [reference - metric(target, block) for block in blocks]
-        over_rows = _row_errors(params, model, target, reference_output, blocks, weights)
+        over_rows = error_over_rows(blocks)
         over_shuffles = float(np.std(losses)) / np.sqrt(repeats)
         shuffled_columns[column] = _Shuffled(
             mean=float(np.mean(losses)),
