@@ -171,7 +171,7 @@ def _update_params(
     data["query"] = query
     data["target"] = profile.target
     features = data["features"]
-    for kind in ("numeric", "categorical", "boolean"):
+    for kind in ("numeric", "categorical", "boolean", "datetime"):
         features[kind] = _flow(profile.features(kind))
     features["derived"] = _flow(derived)
     document["problem_type"] = profile.problem_type

@@ -27,12 +27,15 @@ class FeatureParams(_Strict):
     numeric: list[str] = Field(default_factory=list)
     categorical: list[str] = Field(default_factory=list)
     boolean: list[str] = Field(default_factory=list)
+    # dates or times as text: the model reads their calendar parts (features/calendar.py)
+    datetime: list[str] = Field(default_factory=list)
     derived: list[str] = Field(default_factory=list)
 
     @property
     def input_columns(self) -> list[str]:
-        """Raw columns the model reads, in a fixed order: numeric, categorical, boolean."""
-        return [*self.numeric, *self.categorical, *self.boolean]
+        """Raw columns the model reads, in a fixed order: numeric, categorical, boolean,
+        datetime."""
+        return [*self.numeric, *self.categorical, *self.boolean, *self.datetime]
 
 
 class CsvParams(_Strict):

@@ -6,11 +6,16 @@ and the rules can be tested without any file. The rules:
 - Problem type: a text or true/false target, or a whole-number target with at most
   ``MAX_CLASSES_FOR_INTEGER_TARGET`` distinct values, is a classification; any other
   numeric target is a regression.
-- Features: numeric, true/false and text columns with at most ``max_categories`` distinct
-  values are used. A column is excluded, with its reason, when it is entirely empty, holds
-  one value, looks like an identifier (a different whole number or text in every row), holds
-  dates or times (turn them into numbers in the source to use them), or is free
-  text (more distinct values than ``max_categories``).
+- Features: numeric, true/false and text columns are used: a text column is a category
+  (its levels are text, even ``3, 4, 5, rotary``) when it has at most ``max_categories``
+  distinct values, or more whose values repeat (a hundred airport codes; the model then
+  encodes it by target, see features/preprocess.py). A column is excluded, with its reason,
+  when it is entirely empty, holds one value, looks like an identifier (a different whole
+  number or text in every row), or is free text: more distinct values than
+  ``max_categories``, most of them on fewer than ``MIN_LEVEL_ROWS`` rows (names, tickets).
+- Dates or times: text written in a real date or time format (data/dates.py; "1st", "2nd"
+  are not dates) becomes calendar features: year, month, day of week, hour.
+  Unless a person says otherwise: ``adopt --exclude``, ``--categorical``.
 - Time: the first column of dates or times, else a whole-number column named ``year``, is
   when each row was observed: ``staleness_impact.time_column``, the staleness curve's order.
   A year is then not a feature either: a model that learnt the years seen in training has
@@ -27,15 +32,22 @@ from typing import Literal
 import pandas as pd
 
 from ..config import ProblemType
+from .dates import DATETIME_SHARE as DATETIME_SHARE  # adopt's --date check uses it
+from .dates import is_datetime
 
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
 MIN_ROWS_FOR_IDENTIFIER_RULE = 20
-DATETIME_SHARE = 0.95
+# A text column with more levels than schema.max_categories is still a category when its
+# levels repeat (airport codes: a hundred codes, each on many rows); it is free text when
+# more than MAX_RARE_LEVEL_SHARE of its distinct values are on fewer than MIN_LEVEL_ROWS
+# rows each (names, tickets, notes): too few rows to learn anything about such a level.
+MIN_LEVEL_ROWS = 5
+MAX_RARE_LEVEL_SHARE = 0.5
 _IDENTIFIER_NAME = re.compile(r"(^|[^a-z])(id|uuid|guid|key|index)([^a-z]|$)", re.IGNORECASE)
 _BOOLEAN_VALUES = frozenset({True, False, "True", "False", "true", "false"})
 _YEAR_NAME = re.compile(r"^year$", re.IGNORECASE)
 
-FeatureKind = Literal["numeric", "categorical", "boolean"]
+FeatureKind = Literal["numeric", "categorical", "boolean", "datetime"]
 
 
 @dataclass(frozen=True)
@@ -105,11 +117,7 @@ def infer_problem_type(target: pd.Series) -> tuple[ProblemType, str]:
 
 
 def _looks_like_datetime(values: pd.Series) -> bool:
-    sample = values.astype(str).head(200)
-    if not sample.str.contains(r"\d", regex=True).all():
-        return False
-    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
-    return bool(parsed.notna().mean() >= DATETIME_SHARE)
+    return is_datetime(values)
 
 
 def _is_year(series: pd.Series) -> bool:
@@ -144,16 +152,24 @@ def _decide(series: pd.Series, max_categories: int) -> tuple[FeatureKind | None,
                 return None, "identifier-like: a different whole number in every row"
         return "numeric", "numbers"
     if _looks_like_datetime(values):
-        return None, (
-            "dates or times: not used as they are; to use them, turn them into numbers "
-            "(year, month, day of week...) in the source file or query"
+        return "datetime", (
+            "dates or times: the model reads their year, month, day of week and hour (those "
+            "that vary)"
         )
     if every_row_different:
         return None, "identifier-like or free text: a different value in every row"
     if distinct > max_categories:
-        return None, (
-            f"free text: {distinct} distinct values, more than schema.max_categories="
-            f"{max_categories}"
+        rare = float((values.value_counts() < MIN_LEVEL_ROWS).mean())
+        if rare > MAX_RARE_LEVEL_SHARE:
+            return None, (
+                f"free text: {distinct} distinct values, more than schema.max_categories="
+                f"{max_categories}, and {rare:.0%} of them on fewer than {MIN_LEVEL_ROWS} rows "
+                f"(more than {MAX_RARE_LEVEL_SHARE:.0%}: the values barely repeat)"
+            )
+        return "categorical", (
+            f"text with {distinct} categories that repeat ({rare:.0%} on fewer than "
+            f"{MIN_LEVEL_ROWS} rows): more than schema.max_categories={max_categories}, so "
+            "encoded by target (gradient boosting: natively)"
         )
     return "categorical", f"text with {distinct} categories"
 

@@ -23,6 +23,7 @@ import yaml
 
 from ..atomic import write_text
 from ..config import Params
+from .dates import datetime_format
 from .profile import is_boolean
 
 QUALITY_KEY = "quality"
@@ -80,9 +81,29 @@ def _categorical_column(series: pd.Series) -> pa.Column:
     )
 
 
+DATE_FORMAT_PREFIX = "dates or times, format "
+
+
+def _text_column(series: pd.Series) -> pa.Column:
+    """Text with no list of values: dates or times, which the model reads as calendar parts.
+
+    The format they are written in is the column's description (the API shows it and
+    writes its example in it).
+    """
+    date_format = datetime_format(series)
+    return pa.Column(
+        pd.StringDtype("python"),
+        nullable=bool(series.isna().any()),
+        coerce=True,
+        description=None if date_format is None else DATE_FORMAT_PREFIX + date_format,
+    )
+
+
 def _model_column(series: pd.Series, *, categorical: bool, margin: float) -> pa.Column:
     if categorical:
         return _categorical_column(series)
+    if not is_boolean(series) and not pd.api.types.is_numeric_dtype(series):
+        return _text_column(series)
     if is_boolean(series):
         # True/False with gaps is read as object; pandas' nullable "boolean" keeps a gap
         # missing, where coercing to bool would turn it into True.

@@ -19,8 +19,11 @@ from sklearn.preprocessing import (
     OneHotEncoder,
     OrdinalEncoder,
     StandardScaler,
+    TargetEncoder,
 )
 
+from ..data.levels import as_levels
+from .calendar import CalendarFeatures
 from .derived import add_derived_features
 
 
@@ -37,25 +40,45 @@ def as_float(frame: pd.DataFrame) -> pd.DataFrame:
     return converted
 
 
+def by_levels(
+    frame: pd.DataFrame, columns: Sequence[str], *, max_levels: int, many: bool
+) -> list[str]:
+    """The ``columns`` with more than ``max_levels`` levels in ``frame`` (``many``), or the
+    others: a column selector, evaluated on the training rows when the pipeline is fitted."""
+    return [name for name in columns if (frame[name].nunique() > max_levels) == many]
+
+
 def build_preprocessor(
     numeric: Sequence[str],
     categorical: Sequence[str],
     derived: Sequence[str],
     boolean: Sequence[str] = (),
+    datetime: Sequence[str] = (),
     *,
     native_categories: bool = False,
+    one_hot_max_levels: int = 50,
 ) -> Pipeline:
     """Return an unfitted transformer from raw feature columns to a numeric matrix.
 
     Categories are one-hot encoded, or with ``native_categories`` numbered 0, 1, 2, ... in
     one column each, for an estimator that splits on categories itself (gradient boosting):
-    a one-hot column per level would multiply its work by the number of levels.
+    a one-hot column per level would multiply its work by the number of levels. For the
+    same reason a category with more than ``one_hot_max_levels`` levels in the training rows
+    (a hundred airport codes) is target-encoded instead of one-hot encoded: one column per
+    class (one for a regression) holding the level's mean target, cross-fitted on the
+    training rows so that the encoding does not leak each row's own target. Dates or times
+    become their calendar parts (features/calendar.py), after every other column, so that
+    the categories keep their positions.
     """
     numeric_steps = Pipeline(
         [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
     )
+    # Levels as text first: a split whose rows hold only numbers is read as numbers, and
+    # the API sends the level "4" as text (data/levels.py).
+    as_text = FunctionTransformer(as_levels, feature_names_out="one-to-one")
     categorical_steps = Pipeline(
         [
+            ("as_text", as_text),
             ("impute", SimpleImputer(strategy="most_frequent")),
             (
                 "encode",
@@ -75,11 +98,36 @@ def build_preprocessor(
             ("impute", SimpleImputer(strategy="most_frequent")),
         ]
     )
+    categorical_blocks: list[tuple[str, Pipeline, object]]
+    if native_categories:
+        categorical_blocks = [("categorical", categorical_steps, list(categorical))]
+    else:
+        # Column selectors, since the number of levels is known only when the data is seen.
+        split = partial(by_levels, columns=tuple(categorical), max_levels=one_hot_max_levels)
+        many_levels_steps = Pipeline(
+            [
+                ("as_text", as_text),
+                ("impute", SimpleImputer(strategy="most_frequent")),
+                ("encode", TargetEncoder()),
+            ]
+        )
+        categorical_blocks = [
+            ("categorical", categorical_steps, partial(split, many=False)),
+            ("many_levels", many_levels_steps, partial(split, many=True)),
+        ]
+    calendar_steps = Pipeline(
+        [
+            ("parts", CalendarFeatures()),
+            ("impute", SimpleImputer(strategy="median")),
+            ("scale", StandardScaler()),
+        ]
+    )
     columns = ColumnTransformer(
         [
             ("numeric", numeric_steps, [*numeric, *derived]),
-            ("categorical", categorical_steps, list(categorical)),
+            *categorical_blocks,
             ("boolean", boolean_steps, list(boolean)),
+            ("calendar", calendar_steps, list(datetime)),
         ],
         verbose_feature_names_out=False,
     )

@@ -120,17 +120,19 @@ def _column_transformers(model: Any) -> dict[str, Any]:
     }
 
 
-def _alone(transformer: Any, column: pd.DataFrame, rows: int) -> Callable[[], object]:
+def _alone(
+    transformer: Any, column: pd.DataFrame, target: pd.Series, rows: int
+) -> Callable[[], object]:
     """A run of the first ``rows`` rows of ``column`` alone through a copy of ``transformer``.
 
     A fitted transformer cannot be cut down to one of its columns, so the copy is fitted on
-    this column of the batch (not timed): the time to transform does not depend on the
-    values it learnt.
+    this column of the batch (not timed), with its target (a target encoder learns from
+    it): the time to transform does not depend on the values it learnt.
     """
     alone = clone(transformer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. an imputer fitted on a column with no value
-        alone.fit(column)
+        alone.fit(column, target)
     part = column.head(rows)
     return lambda: alone.transform(part)
 
@@ -144,21 +146,24 @@ def measure_cost(params: Params, model: Any, frame: pd.DataFrame) -> CostReport:
     """Time the fitted ``model`` and each of its features on a batch drawn from ``frame``."""
     settings = params.features_check.cost
     features = params.data.features
-    batch = batch_of(frame[features.input_columns], settings.batch_rows, params.seed)
+    rows = batch_of(
+        frame[[*features.input_columns, params.data.target]], settings.batch_rows, params.seed
+    )
+    batch, target = rows[features.input_columns], rows[params.data.target]
     derived = add_derived_features(batch, features.derived)
     transformers = _column_transformers(model)
     feature_pipeline = model.named_steps["features"]
-    names = [*features.numeric, *features.categorical, *features.boolean, *features.derived]
+    names = [*features.input_columns, *features.derived]
     runs: dict[str, Callable[[], object]] = {
         "prediction": lambda: model_output(params.problem_type, model, batch),
         "features": lambda: feature_pipeline.transform(batch),
     }
     runs.update({f"derive {name}": _derive(name, batch) for name in features.derived})
     for name in names:
-        runs[f"transform {name}"] = _alone(transformers[name], derived[[name]], len(batch))
+        runs[f"transform {name}"] = _alone(transformers[name], derived[[name]], target, len(batch))
         # The same on one row: scikit-learn's fixed cost of a call, which the pipeline pays
         # once for all the columns of a kind, is not this column's
-        runs[f"transform one {name}"] = _alone(transformers[name], derived[[name]], 1)
+        runs[f"transform one {name}"] = _alone(transformers[name], derived[[name]], target, 1)
     with threadpool_limits(limits=1):  # one thread, as the API predicts
         times = fastest(runs, settings.repeats)
     prediction, pipeline = times["prediction"], times["features"]

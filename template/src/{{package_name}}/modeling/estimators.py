@@ -62,7 +62,9 @@ def build_model(params: Params) -> Pipeline:
         features.categorical,
         features.derived,
         features.boolean,
+        features.datetime,
         native_categories=native,
+        one_hot_max_levels=params.schema_.max_categories,
     )
     return Pipeline([("features", preprocessor), ("estimator", estimator)])
 

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from ..config import Params
+from ..data.levels import level_text
 from .checks import PREDICTION, Alert, CheckResult, result
 from .records import Window
 from .reference import Reference
@@ -55,13 +56,7 @@ class DriftTest:
 
 def category(value: Any) -> str | None:
     """A category as text, the same for a CSV value and a JSON one (True, 2, 2.0 -> "2")."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return level_text(value)
 
 
 def numbers(values: Iterable[Any]) -> np.ndarray:

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import keyword
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 import pandera.pandas as pa
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from ..config import Params
+from ..data.dates import parse_one
+from ..data.levels import level_text
+from ..data.schema import DATE_FORMAT_PREFIX
 
-ColumnKind = Literal["float", "int", "bool", "category"]
+ColumnKind = Literal["float", "int", "bool", "category", "datetime"]
+# An example date for a date column, written in the column's format (the schema's description)
+EXAMPLE_TIME = pd.Timestamp("2024-01-31T12:00:00", tz="UTC")
 # See model_version() in modeling/registry.py.
 MODEL_VERSION_FIELD: Any = (str, Field(description="First 12 hex digits of the model's SHA-256"))
 
@@ -108,6 +114,46 @@ def _whole_float_to_int(value: Any) -> Any:
     return value
 
 
+def _as_level(value: Any, levels: tuple[str, ...]) -> Any:
+    """A JSON number or true/false whose text is a level, as that level (4 -> "4").
+
+    The levels of a category are text, but a client that sends the number 4 for the level
+    "4" of a column of codes (3, 4, 5, rotary) is right. Anything else is left for the
+    Literal to accept or refuse with the list of levels.
+    """
+    if not isinstance(value, bool | int | float):
+        return value
+    spellings = [level_text(value)]
+    if isinstance(value, bool):
+        spellings.append(str(value).lower())  # a CSV's true/false
+    else:
+        spellings += [level for level in levels if _number(level) == value]  # "4.0" for 4
+    return next((text for text in spellings if text in levels), value)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _is_date(value: str) -> str:
+    if parse_one(value) is None:
+        raise ValueError(
+            f"{value!r} is not a date or time in a known format (such as "
+            f"{EXAMPLE_TIME.date().isoformat()} or {EXAMPLE_TIME.isoformat()})"
+        )
+    return value
+
+
+def _date_format(column: pa.Column) -> str | None:
+    description = column.description or ""
+    if description.startswith(DATE_FORMAT_PREFIX):
+        return description.removeprefix(DATE_FORMAT_PREFIX)
+    return None
+
+
 def _field_type(column: pa.Column, kind: ColumnKind) -> Any:
     """The annotation for one column: its type and rules, and None too if it is nullable."""
     base: Any
@@ -133,9 +179,18 @@ def _field_type(column: pa.Column, kind: ColumnKind) -> Any:
         ]
     elif kind == "bool":
         base = Annotated[bool, Field(strict=True)]
+    elif kind == "datetime":
+        description = f"a date or time, written like {_example_value(column, kind)!r}"
+        base = Annotated[
+            str, Field(max_length=100, description=description), AfterValidator(_is_date)
+        ]
     else:
         categories = _categories(column)
-        base = Literal[categories] if categories else Annotated[str, Field(max_length=1000)]
+        base = (
+            Annotated[Literal[categories], BeforeValidator(partial(_as_level, levels=categories))]
+            if categories
+            else Annotated[str, Field(max_length=1000)]
+        )
     return base | None if column.nullable else base
 
 
@@ -146,6 +201,9 @@ def _example_value(column: pa.Column, kind: ColumnKind) -> Any:
         return round(middle) if kind == "int" else round(middle, 2)
     if kind == "bool":
         return False
+    if kind == "datetime":
+        date_format = _date_format(column)
+        return EXAMPLE_TIME.strftime(date_format) if date_format else EXAMPLE_TIME.isoformat()
     categories = _categories(column)
     return categories[0] if categories else "example"
 
@@ -168,7 +226,7 @@ def build_api_models(schema: pa.DataFrameSchema, params: Params) -> ApiModels:
     example: dict[str, Any] = {}
     for position, name in enumerate(input_columns):
         column = schema.columns[name]
-        kind = _kind(column)
+        kind: ColumnKind = "datetime" if name in params.data.features.datetime else _kind(column)
         attribute = _attribute(name, position)
         columns.append(InputColumn(name, attribute, kind, bool(column.nullable)))
         fields[attribute] = (_field_type(column, kind), Field(alias=name))

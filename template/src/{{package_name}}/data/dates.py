@@ -1,0 +1,95 @@
+"""Dates and times written as text: which columns hold them, and reading them.
+
+Only real formats count: one that pandas guesses from a value itself (a year, month and
+day in some order, with or without a time, a month's name), a time of day, or ISO 8601. A
+free-form parse (``pd.to_datetime(..., format="mixed")``) would read ordinal labels ("1st",
+"2nd") as days of the month and ranges ("10-20") as dates. A lone year ("%Y") is a number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from pandas.tseries.api import guess_datetime_format
+
+# The share of a column's values that must be in one date or time format for it to hold dates.
+DATETIME_SHARE = 0.95
+# Formats pandas does not guess from one value, tried after the guessed ones: times of day,
+# months of a year (Mar-2018).
+OTHER_FORMATS = ("%H:%M:%S", "%H:%M", "%b-%Y", "%b %Y", "%B %Y", "%b-%y")
+_SAMPLE = 200  # values looked at to decide; a column is decided on its first ones
+
+
+def _texts(values: Any) -> pd.Series:
+    """The values as stripped text, None where missing."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    texts = series.astype("string").str.strip()
+    return texts.astype(object).where(texts.notna(), None)
+
+
+def _formats(value: str) -> list[str]:
+    guessed = guess_datetime_format(value)
+    return [*([guessed] if guessed and guessed != "%Y" else []), *OTHER_FORMATS]
+
+
+def datetime_format(values: pd.Series) -> str | None:
+    """The date or time format at least ``DATETIME_SHARE`` of ``values`` are written in."""
+    sample = _texts(values).dropna().head(_SAMPLE)
+    if sample.empty:
+        return None
+    candidates = dict.fromkeys(f for value in sample.head(20) for f in _formats(value))
+    for candidate in candidates:
+        if (_parse(sample, candidate).notna().mean()) >= DATETIME_SHARE:
+            return candidate
+    return None
+
+
+def is_datetime(values: pd.Series) -> bool:
+    """Whether at least ``DATETIME_SHARE`` of ``values`` are dates or times in a real format:
+    most in one format, or each in its own (2/15/2012 beside 2012-02-15)."""
+    sample = _texts(values).dropna().head(_SAMPLE)
+    if sample.empty or not sample.str.contains(r"\d", regex=True).mean() >= DATETIME_SHARE:
+        return False  # every real format holds a digit: words are no dates, quickly
+    if datetime_format(sample) is not None:
+        return True
+    allowed = int((1 - DATETIME_SHARE) * len(sample))  # values that may fail
+    failed = 0
+    for value in sample:
+        failed += parse_one(value) is None
+        if failed > allowed:
+            return False
+    return True
+
+
+def _parse(texts: pd.Series, date_format: str) -> pd.Series:
+    # utc=True: values with different offsets are one instant each, not an error.
+    parsed: pd.Series = pd.to_datetime(texts, format=date_format, errors="coerce", utc=True)
+    return parsed
+
+
+def parse_one(value: Any) -> pd.Timestamp | None:
+    """``value`` as a UTC timestamp when it is a date or time in a real format, else None."""
+    texts = _texts([value]).dropna()
+    if texts.empty:
+        return None
+    text = str(texts.iloc[0])
+    for candidate in (*_formats(text), "ISO8601"):
+        parsed = _parse(pd.Series([text]), candidate).iloc[0]
+        if not pd.isna(parsed):
+            return pd.Timestamp(parsed)
+    return None
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
+    """UTC timestamps, NaT where a value is missing or no date: each value is read in
+    ``date_format`` (the column's) when it can be, else in its own real format."""
+    texts = _texts(values)
+    distinct = pd.Series(texts.dropna().unique(), dtype=object)  # dates repeat: read each once
+    parsed = _parse(distinct, date_format or "ISO8601")
+    for index in parsed.index[parsed.isna()]:
+        one = parse_one(distinct[index])
+        if one is not None:
+            parsed[index] = one
+    stamps: pd.Series = texts.map(dict(zip(distinct, parsed, strict=True)))
+    return pd.to_datetime(stamps, utc=True)

@@ -1,0 +1,40 @@
+"""A category's level as text: the one spelling that training, the schema, the API and the
+monitor all use for it.
+
+A column of codes such as ``3, 4, 5, rotary`` is a category whose levels are text, but the
+same value reaches the code in several types: ``"4"`` in the raw CSV, the integer ``4`` in a
+split whose rows happen to hold only numbers (pandas then reads the column as numbers),
+``4.0`` when that split also has gaps, and the JSON number ``4`` from an API client. Each
+is the level ``"4"``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def level_text(value: Any) -> str | None:
+    """``value`` as a level's text (True -> "True", 2 and 2.0 -> "2"); None when missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def as_levels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of ``frame`` as its level's text, missing ones as NaN (for an imputer)."""
+    texts: pd.DataFrame = frame.apply(
+        lambda column: pd.Series(
+            [level_text(value) for value in column], index=column.index, dtype=object
+        ).fillna(np.nan)
+    )
+    return texts
