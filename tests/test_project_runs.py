@@ -1,9 +1,9 @@
 """Install and run a rendered project the way a user and its CI would.
 
 For each combination in RUN_COMBINATIONS: git init (done by copier's task), `make all`
-(uv sync, ruff, mypy, the project's own pytest, `dvc repro`, `dvc metrics show`,
-`dvc plots show`), a second `dvc repro` that only rereads the source, and a fresh clone whose
-`dvc repro` reproduces the same outputs bit for bit.
+(uv sync, ruff, mypy, the project's own pytest, `dvc repro`, `dvc plots show`, and a short
+summary of the verdicts to end with), a second `dvc repro` that only rereads the source,
+and a fresh clone whose `dvc repro` reproduces the same outputs bit for bit.
 """
 
 from __future__ import annotations
@@ -29,10 +29,31 @@ def test_make_all_is_green_and_leaves_formatting_alone(built, name):
     assert changed == "", changed
 
 
+def test_make_all_ends_with_a_short_summary_of_the_verdicts(built, name):
+    """Not the metrics table (hundreds of columns): a few lines a person reads."""
+    project, output = built(name)
+    lines = output.rstrip("\n").splitlines()
+    assert "Summary" in lines, lines[-5:]
+    summary = lines[max(i for i, line in enumerate(lines) if line == "Summary") :]
+    assert len(summary) <= 15, summary
+    assert all(len(line) <= 100 for line in summary), summary
+    shown = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in summary[1:])}
+    metric = yaml.safe_load((project / "params.yaml").read_text())["gate"]["metric"]
+    metrics = json.loads((project / "metrics" / "test.json").read_text())
+    model, baseline = metrics["model"][metric], metrics["baseline"][metric]
+    assert shown["model"].startswith(f"{metric} {model:.4f}, baseline {baseline:.4f}"), shown
+    assert shown["gate"].startswith("passed"), shown
+    assert shown["canary"].startswith("passed"), shown
+    score = shown["ML Test Score"]
+    assert re.fullmatch(r"\d+(\.5)? \(ml_test_score.min_score \S+ met; .*\)", score), score
+    assert shown["plots"] == "dvc_plots/index.html", shown
+    assert (project / "dvc_plots" / "index.html").is_file()
+
+
 def test_make_help_lists_the_documented_targets(built, name):
     project, _ = built(name)
     listed = run(["make", "help"], project).stdout
-    for target in ("setup", "data", "train", "evaluate", "test", "lint", "format", "all"):
+    for target in ("setup", "data", "train", "evaluate", "metrics", "summary", "test", "all"):
         assert f"  {target} " in listed, listed
 
 
