@@ -151,8 +151,14 @@ class SlicesParams(_Strict):
     numeric_bins: int = Field(default=3, ge=2)  # quantile bins of each numeric feature, at most
     min_rows: int = Field(default=15, ge=1)  # a smaller slice is reported, not judged
     min_class_rows: int = Field(default=5, ge=1)  # fewer: the class is out of a macro average
-    max_gap: float = Field(default=0.4, ge=0)  # below the other rows (modeling/slices.py)
+    max_gap: float = Field(default=0.1, ge=0)  # worse than the other rows (modeling/slices.py)
     floor: float | None = None  # also the metric's worst acceptable value on any slice
+    # Shared by evaluate.inclusion: the chance that a model as good on every group as on the
+    # rest fails any (Holm), the bootstrap resamples, and the test rows judged (a seeded
+    # sample of more), so that the check costs the same on any size of data.
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    resamples: int = Field(default=1000, ge=100)
+    max_rows: int = Field(default=20_000, ge=100)
 
 
 class InclusionParams(_Strict):
@@ -163,8 +169,8 @@ class InclusionParams(_Strict):
     reason: str | None = None  # why no attribute is set (required when attribute is null)
     bins: int = Field(default=3, ge=2)  # quantile bins when the attribute is a number
     min_rows: int = Field(default=20, ge=1)  # a smaller group is reported, not judged
-    max_metric_gap: float = Field(default=0.25, ge=0)  # best minus worst group, as max_gap
-    max_error_rate_gap: float = Field(default=0.25, ge=0, le=1)  # between groups' error rates
+    max_metric_gap: float = Field(default=0.1, ge=0)  # worse than the other rows, as max_gap
+    max_error_rate_gap: float = Field(default=0.1, ge=0, le=1)  # above the other rows' rate
     large_error_factor: float = Field(default=3.0, gt=0)  # regression: x the median error
 
     @model_validator(mode="after")
@@ -334,6 +340,14 @@ class MlTestScoreParams(_Strict):
     manual_max_age_days: int = Field(default=365, ge=1)  # an older record no longer counts
 
 
+class TestsParams(_Strict):
+    """What the project's own tests (tests/) run on."""
+
+    # A larger data set is tested on a seeded sample of this many rows (tests/conftest.py), so
+    # that the suite takes about as long on any size of data; the pipeline uses every row.
+    max_rows: int = Field(default=20_000, ge=100)
+
+
 class MlflowParams(_Strict):
     """Where ``train`` also logs each run when the project was made with MLflow."""
 
@@ -361,6 +375,7 @@ class Params(_Strict):
     monitoring: MonitoringParams
     ml_test_score: MlTestScoreParams = MlTestScoreParams()
     features_check: FeaturesCheckParams = FeaturesCheckParams()
+    tests: TestsParams = TestsParams()
     mlflow: MlflowParams | None = None  # only in projects made with experiment_tracking=mlflow
 
     @property

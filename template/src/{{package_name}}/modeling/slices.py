@@ -6,40 +6,57 @@ group of the test split, with one metric, and writes two DVC metrics files, so `
 diff`` shows a slice that got worse between commits:
 
 - slices: every value of each categorical and true/false feature, and the quantile bins of
-  each numeric feature. A judged slice fails when its metric is worse than on the rest of
-  the rows by more than ``max_gap``, or worse than ``floor``.
+  each numeric feature, each compared with the rest of the rows;
 - inclusion: the groups of ``evaluate.inclusion.attribute`` (a raw column, a model input or
-  not). It fails when the best and worst groups' metrics, or their error rates, are further
-  apart than the thresholds.
+  not), each compared with the rest of the rows on the metric and on the error rate.
 
-A group with fewer than ``min_rows`` rows is reported but not judged: on a few rows one
-error moves the metric more than any threshold could tolerate.
+A group fails only when the data show beyond chance that it is worse than the rest by more
+than the allowed gap: each comparison gets a bootstrap p-value (modeling/resampling.py), and
+Holm's procedure over all the comparisons of a report holds the chance that a model equally
+good on every group fails any of them at ``alpha``. A group (or its rest) with fewer than
+``min_rows`` rows is reported but not judged. The groups are judged on a seeded sample of at
+most ``evaluate.slices.max_rows`` test rows, so the cost does not grow with the data.
+
+A regression's error is compared as a share of each group's mean absolute target (WAPE for
+the MAE, CV(RMSE) for the RMSE) when the target is positive: prices, masses and counts spread
+more as they grow, and the most expensive quarter of the houses has several times the
+absolute error of the rest without being served any worse. A target that can be zero or
+negative has no such level, and its errors are compared as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
-from sklearn import metrics as sk
 
 from ..atomic import write_json
 from ..config import Params, ProblemType
-from .metrics import LOWER_IS_BETTER, regression_of
+from .metrics import LOWER_IS_BETTER
+from .resampling import (
+    CLASSIFICATION_METRICS,
+    RowTable,
+    classification_table,
+    holm,
+    large_error_rate,
+    macro_labels,
+    regression_metric,
+    regression_table,
+    relative,
+    resampled_sums,
+)
 
 MISSING = "(missing)"  # the group of rows where the column is empty
 GROUP_METRICS: dict[ProblemType, tuple[str, ...]] = {
     "classification": ("accuracy", "precision_macro", "recall_macro", "f1_macro"),
     "regression": ("mae", "rmse"),
 }
-_MACRO_SCORERS: dict[str, Any] = {
-    "precision_macro": sk.precision_score,
-    "recall_macro": sk.recall_score,
-    "f1_macro": sk.f1_score,
-}
 DIGITS = 6  # rounded so that reruns write identical files
+RELATIVE, ABSOLUTE = "relative to the group's mean absolute target", "absolute"
 
 
 class GroupSettingError(ValueError):
@@ -59,27 +76,97 @@ def group_metric_name(params: Params) -> str:
     return metric
 
 
+@dataclass(frozen=True)
+class Scorer:
+    """The metric of any rows (as reported, and on the scale groups are compared on) and
+    their error rate, from the sums of their :class:`RowTable`."""
+
+    metric: str
+    table: RowTable
+    scale: str  # RELATIVE or ABSOLUTE (always ABSOLUTE for a classification: a share)
+    min_class_rows: int
+
+    def value(self, sums: np.ndarray) -> np.ndarray:
+        size = len(self.table.classes)
+        if not size:
+            return regression_metric(self.metric, sums)
+        # the classes a macro average runs over are chosen on the rows (or resample) scored
+        labels = macro_labels(sums, size, self.min_class_rows)
+        return CLASSIFICATION_METRICS[self.metric](sums, labels, size)
+
+    def compared(self, sums: np.ndarray) -> np.ndarray:
+        return relative(self.metric, sums) if self.scale == RELATIVE else self.value(sums)
+
+    def error_rate(self, sums: np.ndarray) -> np.ndarray:
+        size = len(self.table.classes)
+        if not size:
+            return large_error_rate(sums)
+        return np.asarray(1.0 - CLASSIFICATION_METRICS["accuracy"](sums, sums, size))
+
+    def gap(self, group: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """How much worse the group's compared value is than the rest's: in the metric's
+        units for a share (accuracy, F1), as a share of the rest's value for an error."""
+        if self.metric not in LOWER_IS_BETTER:
+            return np.asarray(rest - group)
+        excess = group - rest
+        ratio = np.divide(excess, rest, out=np.zeros_like(excess), where=rest > 0)
+        return np.asarray(np.where((rest <= 0) & (excess > 0), np.inf, ratio))
+
+    def figures(self, group: np.ndarray, rest: np.ndarray) -> dict[str, np.ndarray]:
+        """Each group's figures against the rest of the rows."""
+        rate = self.error_rate(group)
+        return {
+            self.metric: self.value(group),
+            "reference": self.value(rest),
+            "gap": self.gap(self.compared(group), self.compared(rest)),
+            "error_rate": rate,
+            "error_rate_gap": rate - self.error_rate(rest),
+        }
+
+
+def scorer(params: Params, truth: np.ndarray, predicted: np.ndarray) -> Scorer:
+    """The scorer of the group metric (:func:`group_metric_name`) on these rows."""
+    metric = group_metric_name(params)
+    min_class_rows = params.evaluate.slices.min_class_rows
+    if params.problem_type == "classification":
+        return Scorer(metric, classification_table(truth, predicted), ABSOLUTE, min_class_rows)
+    factor = params.evaluate.inclusion.large_error_factor
+    large = error_flags("regression", truth, predicted, factor)
+    scale = RELATIVE if len(truth) and float(np.min(truth)) > 0 else ABSOLUTE
+    return Scorer(metric, regression_table(truth, predicted, large), scale, min_class_rows)
+
+
 def group_metric(
     metric: str, truth: np.ndarray, predicted: np.ndarray, min_class_rows: int = 1
 ) -> float:
-    """``metric`` on one group of rows.
+    """``metric`` on one group of rows, as :class:`Scorer` computes it.
 
     Macro averages run over the classes with at least ``min_class_rows`` rows in the group
     (all classes present when none has that many): a slice of one island may hold two
     species of three, and a slice of older people one programme participant, whose single
     row would otherwise weigh half the slice's score.
     """
-    if metric == "mae":
-        return float(np.mean(np.abs(truth - predicted)))
-    if metric == "rmse":
-        return float(np.sqrt(np.mean((truth - predicted) ** 2)))
-    if metric == "accuracy":
-        return float(np.mean(truth == predicted))
-    scorer = _MACRO_SCORERS[metric]
-    labels, counts = np.unique(truth, return_counts=True)
-    if (counts >= min_class_rows).any():
-        labels = labels[counts >= min_class_rows]
-    return float(scorer(truth, predicted, labels=labels, average="macro", zero_division=0))
+    if metric in LOWER_IS_BETTER:
+        table = regression_table(truth, predicted, np.zeros(len(truth)))
+    else:
+        table = classification_table(truth, predicted)
+    _, whole = next(resampled_sums(table, [], 0, 0))
+    return float(Scorer(metric, table, ABSOLUTE, min_class_rows).value(whole)[0])
+
+
+def error_flags(
+    problem_type: ProblemType, truth: np.ndarray, predicted: np.ndarray, factor: float
+) -> np.ndarray:
+    """Which rows count as errors: a wrong class, or an absolute error over ``factor`` times
+    the whole sample's median one (a regression is never exactly right, only far off).
+
+    The median, not a mean or a quantile: a group whose predictions all go wrong moves it
+    only once it is half the rows, so its errors still count as errors.
+    """
+    if problem_type == "classification":
+        return np.asarray(truth != predicted)
+    absolute = np.abs(truth - predicted)
+    return np.asarray(absolute > factor * np.median(absolute))
 
 
 def _name(value: Any) -> str:
@@ -120,100 +207,181 @@ def worse_than(metric: str, value: float, limit: float) -> bool:
     return value > limit if metric in LOWER_IS_BETTER else value < limit
 
 
-def allowed_gap(metric: str, reference: float, max_gap: float) -> float:
-    """How far from ``reference`` a group's value may be, in the metric's units.
+# A rule a group must pass, from its figures (arrays: resamples x groups): which pass.
+Rule = Callable[[dict[str, np.ndarray]], np.ndarray]
 
-    A classification metric is a share already, and its chance variation on a given number
-    of rows hardly depends on its level: ``max_gap`` is taken as it is. An error (MAE, RMSE)
-    is in the target's units and varies in proportion to its size: ``max_gap`` is a share
-    of ``reference``.
+
+def metric_rule(metric: str, max_gap: float, floor: float | None) -> Rule:
+    """No worse than the rest by more than ``max_gap`` (:meth:`Scorer.gap`), nor than
+    ``floor`` (in the metric's units) when it is set."""
+
+    def passes(figures: dict[str, np.ndarray]) -> np.ndarray:
+        within = figures["gap"] <= max_gap
+        if floor is not None:
+            value = figures[metric]
+            within &= value <= floor if metric in LOWER_IS_BETTER else value >= floor
+        return np.asarray(within)
+
+    return passes
+
+
+def error_rate_rule(max_gap: float) -> Rule:
+    """An error rate no more than ``max_gap`` above the rest's."""
+    return lambda figures: np.asarray(figures["error_rate_gap"] <= max_gap)
+
+
+def compare_groups(
+    one: Scorer,
+    columns: dict[str, pd.Series],
+    min_rows: int,
+    rules: dict[str, Rule],
+    resamples: int,
+    seed: int,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per column (each row's group name), each group's figures against the rest of the
+    rows and, for a group that has at least ``min_rows`` rows and leaves as many to the rest
+    (judged), a p-value per rule.
+
+    The p-value is the share of bootstrap resamples in which the group passes the rule
+    (each count plus one, so that it is never 0): small when the group is worse than the
+    rest by more than the rule allows, beyond what resampling the rows explains.
     """
-    return max_gap * abs(reference) if metric in LOWER_IS_BETTER else max_gap
+    orders = {column: _ordered(names) for column, names in columns.items()}
+    codes = [
+        (names.map({name: at for at, name in enumerate(orders[column])}).to_numpy(dtype=int),
+         len(orders[column]))
+        for column, names in columns.items()
+    ]  # fmt: skip
+    observed, whole = next(resampled_sums(one.table, codes, 0, seed))
+    entries: dict[str, dict[str, dict[str, Any]]] = {}
+    judged: dict[str, list[str]] = {}
+    for (column, names), grouped in zip(columns.items(), observed, strict=True):
+        figures = one.figures(grouped, whole[:, None, :] - grouped)
+        counts = names.value_counts()
+        entries[column] = {}
+        for at, name in enumerate(orders[column]):
+            entry: dict[str, Any] = {"rows": int(counts[name])}
+            entry.update({key: _round(values[0, at]) for key, values in figures.items()})
+            entry["judged"] = bool(min_rows <= counts[name] <= len(names) - min_rows)
+            entries[column][name] = entry
+        judged[column] = [name for name in orders[column] if entries[column][name]["judged"]]
+    groupings = [
+        (names.map({name: at for at, name in enumerate(judged[column])}).fillna(-1)
+         .to_numpy(dtype=int), len(judged[column]))
+        for column, names in columns.items()
+    ]  # fmt: skip
+    passed = [np.zeros((len(rules), len(judged[column]))) for column in columns]
+    sums = resampled_sums(one.table, groupings, resamples, seed)
+    next(sums)  # the rows as they are: reported above
+    for resampled, total in sums:
+        for counted, group in zip(passed, resampled, strict=True):
+            figures = one.figures(group, total[:, None, :] - group)
+            for at, rule in enumerate(rules.values()):
+                counted[at] += rule(figures).sum(axis=0)
+    for column, counted in zip(columns, passed, strict=True):
+        for position, name in enumerate(judged[column]):
+            for at, rule_name in enumerate(rules):
+                p_value = (1 + counted[at, position]) / (1 + resamples)
+                entries[column][name][f"p_{rule_name}"] = round(float(p_value), DIGITS)
+    return entries
 
 
-def slice_floor(metric: str, reference: float, max_gap: float, floor: float | None) -> float:
-    """The worst value a judged slice may have: within ``max_gap`` of ``reference`` (the
-    metric on the other rows), and no worse than ``floor``."""
-    gap = allowed_gap(metric, reference, max_gap)
-    relative = reference + gap if metric in LOWER_IS_BETTER else reference - gap
-    if floor is None:
-        return round(relative, DIGITS)
-    strictest = min(relative, floor) if metric in LOWER_IS_BETTER else max(relative, floor)
-    return round(strictest, DIGITS)
+def _round(value: float) -> float | None:
+    number = float(value)
+    return round(number, DIGITS) if np.isfinite(number) else None
+
+
+def decide(entries: list[dict[str, Any]], rules: list[str], alpha: float) -> int:
+    """Set ``passed`` on each entry with Holm's procedure over every p-value of ``entries``
+    (judged groups only): a group fails when any of its rules is rejected. The number failed."""
+    tests = [(entry, rule) for entry in entries if entry["judged"] for rule in rules]
+    rejected = holm(np.array([entry[f"p_{rule}"] for entry, rule in tests]), alpha)
+    for entry in entries:
+        entry["passed"] = True if entry["judged"] else None
+    for (entry, _), failed in zip(tests, rejected, strict=True):
+        if failed:
+            entry["passed"] = False
+    return sum(entry["passed"] is False for entry in entries)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The rows groups are judged on: a seeded sample of at most ``max_rows`` test rows."""
+
+    frame: pd.DataFrame
+    truth: np.ndarray
+    predicted: np.ndarray
+
+    @classmethod
+    def sample(
+        cls, frame: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray, params: Params
+    ) -> Judged:
+        frame = frame.reset_index(drop=True)
+        limit = params.evaluate.slices.max_rows
+        if len(frame) > limit:
+            rows = np.sort(np.random.default_rng(params.seed).choice(len(frame), limit, False))
+            return cls(frame.iloc[rows].reset_index(drop=True), truth[rows], predicted[rows])
+        return cls(frame, truth, predicted)
+
+
+def _overall(one: Scorer) -> float | None:
+    _, whole = next(resampled_sums(one.table, [], 0, 0))
+    return _round(one.value(whole)[0])
+
+
+def _header(params: Params, one: Scorer, rows: int) -> dict[str, Any]:
+    """What every group report starts with: the metric, its scale, the rows judged and how."""
+    settings = params.evaluate.slices
+    report: dict[str, Any] = {"metric": one.metric}
+    if one.metric in LOWER_IS_BETTER:
+        report["scale"] = one.scale
+    report.update({"overall": _overall(one), "rows": rows})
+    return report | {"alpha": settings.alpha, "resamples": settings.resamples}
 
 
 def slice_report(
     frame: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray, params: Params
 ) -> dict[str, Any]:
-    """The metric on every slice of every feature of ``frame`` (the test split).
-
-    A slice is judged against the other rows (all rows when the others are fewer than
-    ``min_rows``): its own rows cannot pull that reference down, as a failing slice pulls
-    down the whole test split's value.
-    """
+    """The metric on every slice of every feature of ``frame`` (the test split), each
+    compared with the rest of the rows; Holm's procedure runs over all the slices."""
     settings = params.evaluate.slices
-    metric = group_metric_name(params)
-    min_class_rows = settings.min_class_rows
-    overall = round(group_metric(metric, truth, predicted, min_class_rows), DIGITS)
-    features = params.data.features
+    judged = Judged.sample(frame, truth, predicted, params)
+    one = scorer(params, judged.truth, judged.predicted)
     # Fewer bins on a small test split, so that each can hold min_rows rows and be judged.
-    bins = max(2, min(settings.numeric_bins, len(frame) // settings.min_rows))
-    slices: dict[str, dict[str, dict[str, Any]]] = {}
-    judged = failed = 0
-    for column in [*features.categorical, *features.boolean, *features.numeric]:
-        names, bounds = groups_of(frame[column], bins)
-        slices[column] = {}
-        for name in _ordered(names):
-            mask = (names == name).to_numpy()
-            value = round(
-                group_metric(metric, truth[mask], predicted[mask], min_class_rows), DIGITS
-            )
-            # The other rows, unless they are too few to be a steady reference: then all rows.
-            reference = (
-                round(group_metric(metric, truth[~mask], predicted[~mask], min_class_rows), DIGITS)
-                if (~mask).sum() >= settings.min_rows
-                else overall
-            )
-            floor = slice_floor(metric, reference, settings.max_gap, settings.floor)
-            entry: dict[str, Any] = {"rows": int(mask.sum()), metric: value}
-            entry["reference"] = reference
-            if name in bounds:
-                entry["from"], entry["to"] = bounds[name]
-            entry["floor"] = floor
-            entry["judged"] = entry["rows"] >= settings.min_rows
-            entry["passed"] = not worse_than(metric, value, floor) if entry["judged"] else None
-            judged += entry["judged"]
-            failed += entry["passed"] is False
-            slices[column][name] = entry
-    return {
-        "metric": metric,
-        "overall": overall,
-        "rows": len(frame),
-        "judged": judged,
+    bins = max(2, min(settings.numeric_bins, len(judged.frame) // settings.min_rows))
+    rules = {"gap": metric_rule(one.metric, settings.max_gap, settings.floor)}
+    features = params.data.features
+    grouped = {
+        column: groups_of(judged.frame[column], bins)
+        for column in [*features.categorical, *features.boolean, *features.numeric]
+    }
+    slices = compare_groups(
+        one,
+        {column: names for column, (names, _) in grouped.items()},
+        settings.min_rows,
+        rules,
+        settings.resamples,
+        params.seed,
+    )
+    for column, (_, bounds) in grouped.items():
+        for name, (low, high) in bounds.items():
+            if name in slices[column]:
+                slices[column][name].update({"from": low, "to": high})
+    every = [entry for entries in slices.values() for entry in entries.values()]
+    failed = decide(every, list(rules), settings.alpha)
+    return _header(params, one, len(judged.frame)) | {
+        "max_gap": settings.max_gap,
+        "judged": sum(entry["judged"] for entry in every),
         "failed": failed,
         "slices": slices,
     }
 
 
-def error_flags(
-    problem_type: ProblemType, truth: np.ndarray, predicted: np.ndarray, factor: float
-) -> np.ndarray:
-    """Which rows count as errors: a wrong class, or an absolute error over ``factor`` times
-    the whole test split's median one (a regression is never exactly right, only far off).
-
-    The median, not a mean or a quantile: a group whose predictions all go wrong moves it
-    only once it is half the rows, so its errors still count as errors.
-    """
-    if problem_type == "classification":
-        return np.asarray(truth != predicted)
-    absolute = np.abs(truth - predicted)
-    return np.asarray(absolute > factor * np.median(absolute))
-
-
 def inclusion_report(
     frame: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray, params: Params
 ) -> dict[str, Any]:
-    """Per group of the sensitive attribute: the metric, the error rate, and the largest gaps."""
+    """Per group of the sensitive attribute: the metric and the error rate, each compared
+    with the rest of the rows; Holm's procedure runs over both comparisons of every group."""
     settings = params.evaluate.inclusion
     if settings.attribute is None:
         return {"attribute": None, "reason": settings.reason}
@@ -226,51 +394,29 @@ def inclusion_report(
             f"split{suggest(settings.attribute, columns)}; set it to one of {', '.join(columns)}, "
             "or to null with a reason"
         )
-    metric = group_metric_name(params)
-    min_class_rows = params.evaluate.slices.min_class_rows
-    overall = round(group_metric(metric, truth, predicted, min_class_rows), DIGITS)
-    errors = error_flags(params.problem_type, truth, predicted, settings.large_error_factor)
-    names, bounds = groups_of(frame[settings.attribute], settings.bins)
-    groups: dict[str, dict[str, Any]] = {}
-    for name in _ordered(names):
-        mask = (names == name).to_numpy()
-        entry: dict[str, Any] = {
-            "rows": int(mask.sum()),
-            metric: round(
-                group_metric(metric, truth[mask], predicted[mask], min_class_rows), DIGITS
-            ),
-            "error_rate": round(float(errors[mask].mean()), DIGITS),
-        }
-        if name in bounds:
-            entry["from"], entry["to"] = bounds[name]
-        entry["judged"] = entry["rows"] >= settings.min_rows
-        groups[name] = entry
-    report: dict[str, Any] = {"attribute": settings.attribute, "metric": metric}
-    report.update({"overall": overall, "rows": len(frame), "groups": groups})
-    report.update(parity_gaps(metric, overall, groups))
-    return report
-
-
-def parity_gaps(
-    metric: str, overall: float, groups: dict[str, dict[str, Any]]
-) -> dict[str, float | None]:
-    """The largest gaps between judged groups: the metric's (in the units of
-    :func:`allowed_gap`, against the overall value) and the error rate's. None when fewer
-    than two groups are judged."""
-    judged = [entry for entry in groups.values() if entry["judged"]]
-    if len(judged) < 2:
-        return {"metric_gap": None, "error_rate_gap": None}
-    values = [entry[metric] for entry in judged]
-    best, worst = (
-        (min(values), max(values)) if metric in LOWER_IS_BETTER else (max(values), min(values))
-    )
-    rates = [entry["error_rate"] for entry in judged]
-    return {
-        "metric_gap": round(
-            regression_of(metric, worst, best) / (allowed_gap(metric, overall, 1.0) or 1.0), DIGITS
-        ),
-        "error_rate_gap": round(max(rates) - min(rates), DIGITS),
+    judged = Judged.sample(frame, truth, predicted, params)
+    one = scorer(params, judged.truth, judged.predicted)
+    rules = {
+        "gap": metric_rule(one.metric, settings.max_metric_gap, None),
+        "error_rate_gap": error_rate_rule(settings.max_error_rate_gap),
     }
+    names, bounds = groups_of(judged.frame[settings.attribute], settings.bins)
+    resamples = params.evaluate.slices.resamples
+    attribute = {settings.attribute: names}
+    groups = compare_groups(one, attribute, settings.min_rows, rules, resamples, params.seed)[
+        settings.attribute
+    ]
+    for name, (low, high) in bounds.items():
+        if name in groups:
+            groups[name].update({"from": low, "to": high})
+    failed = decide(list(groups.values()), list(rules), params.evaluate.slices.alpha)
+    report = {"attribute": settings.attribute} | _header(params, one, len(judged.frame))
+    judged_groups = [entry for entry in groups.values() if entry["judged"]]
+    largest = {
+        key: max((e[field] for e in judged_groups if e[field] is not None), default=None)
+        for key, field in (("metric_gap", "gap"), ("error_rate_gap", "error_rate_gap"))
+    }
+    return report | largest | {"failed": failed, "groups": groups}
 
 
 def write_group_reports(

@@ -33,7 +33,7 @@ from ..atomic import write_csv, write_json
 from ..config import Params
 from ..data.ingest import read_raw
 from .estimators import build_model
-from .metrics import regression_of, rounded, score
+from .metrics import LOWER_IS_BETTER, model_output, regression_of, rounded, score
 from .train import features_and_target, tuned_hyperparameters, with_tuned
 
 # A part with fewer rows gives a metric too noisy to plot: it joins the part before it.
@@ -63,6 +63,8 @@ class Curve:
     points: pd.DataFrame  # CURVE_COLUMNS and the metric
     train_rows: int
     reason: str | None = None
+    # the in-time point on bootstrap resamples of its rows: how far chance moves it
+    in_time_resampled: tuple[float, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """The DVC metrics: the in-time and newest values and the drop per part of age."""
@@ -79,9 +81,18 @@ class Curve:
         # Positive drops are losses whatever the metric's direction (an RMSE that rises).
         drops = np.array([regression_of(self.metric, value, values[0]) for value in values])
         slope = float(np.polyfit(np.arange(len(drops)), drops, 1)[0])
+        resampled = np.array(self.in_time_resampled, dtype=float)
+        resampled = resampled[np.isfinite(resampled)]
         return figures | rounded(
             {
                 "in_time": float(values[0]),
+                # its best value at 95% confidence (one-sided): the test of model-4 allows
+                # for chance with it (the in-time rows are few, a share of the oldest part)
+                "in_time_best": float(
+                    np.quantile(resampled, 0.05 if self.metric in LOWER_IS_BETTER else 0.95)
+                )
+                if len(resampled)
+                else float(values[0]),
                 "newest": float(values[-1]),
                 "drop_per_part": slope,
                 "largest_drop": float(drops[1:].max()),
@@ -202,6 +213,30 @@ def _value(params: Params, model: Any, frame: pd.DataFrame) -> float:
             return float(_LABEL_METRICS[metric](target, model.predict(features)))
 
 
+IN_TIME_RESAMPLES = 200
+
+
+def _resampled(params: Params, model: Any, frame: pd.DataFrame) -> tuple[float, ...]:
+    """The gate metric of ``model`` on IN_TIME_RESAMPLES bootstrap resamples of ``frame``
+    (the model's output computed once)."""
+    features, target = features_and_target(frame, params)
+    output = model_output(params.problem_type, model, features)
+    random = np.random.default_rng(params.seed)
+    values = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        for _ in range(IN_TIME_RESAMPLES):
+            rows = random.integers(0, len(frame), len(frame))
+            try:
+                scored = score(
+                    params.problem_type, model, features.iloc[rows], target.iloc[rows], output[rows]
+                )
+                values.append(float(scored[params.gate.metric]))
+            except ValueError:  # a resample with one class: no ROC AUC
+                values.append(math.nan)
+    return tuple(values)
+
+
 def staleness_curve(frame: pd.DataFrame, params: Params) -> Curve:
     """Order ``frame`` by time, train on the oldest part and score every part."""
     settings = params.staleness_impact
@@ -239,7 +274,8 @@ def staleness_curve(frame: pd.DataFrame, params: Params) -> Curve:
                 metric: round(_value(params, model, scored), 6),
             }
         )
-    return Curve(metric, ordered.order, pd.DataFrame(points), len(fitted_on))
+    resampled = _resampled(params, model, in_time)
+    return Curve(metric, ordered.order, pd.DataFrame(points), len(fitted_on), None, resampled)
 
 
 def capped(frame: pd.DataFrame, params: Params) -> pd.DataFrame:

@@ -1,0 +1,104 @@
+"""Measure the slice and inclusion checks (model-6, model-7) on the project's own test split:
+how often each fails a model that has no defect.
+
+Each of ``resamples`` rounds draws a test split of the same size from the real one's rows,
+with replacement, scores it with the trained model's predictions, and runs both checks as
+``evaluate`` runs them (modeling/slices.py). Two kinds of round:
+
+- permuted: each row's features are drawn independently of its truth and prediction, so no
+  group of rows is served worse than the rest and every failure is a false alarm. Holm's
+  procedure promises that the share of such rounds that fail stays at or under
+  ``evaluate.slices.alpha``;
+- resampled: rows are drawn whole, so the groups keep whatever differences the model really
+  has. This is the check on healthy data as it is: a share near 0 says that the thresholds
+  tolerate what is normal for these data (a regression's larger errors on larger targets, a
+  rarer class), a share near 1 that a slice really is served worse than the others.
+
+``python -m <package>.modeling.calibration`` prints the figures as JSON (the template's own
+tests run it on the demo data, and docs/model_selection.md quotes what it printed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import Params, load_params
+from ..data.split import read_split
+from ..modeling.registry import load_verified_model
+from .slices import Judged, inclusion_report, slice_report
+from .train import features_and_target
+
+RESAMPLES = 100
+
+
+def failures(
+    frame: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray, params: Params
+) -> dict[str, bool]:
+    """Whether the slice check and the inclusion check fail on these rows."""
+    failed = {"slices": slice_report(frame, truth, predicted, params)["failed"] > 0}
+    if params.evaluate.inclusion.attribute is not None:
+        failed["inclusion"] = inclusion_report(frame, truth, predicted, params)["failed"] > 0
+    return failed
+
+
+def false_alarms(
+    frame: pd.DataFrame,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    params: Params,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """How many of ``resamples`` permuted and resampled rounds each check failed."""
+    judged = Judged.sample(frame, truth, predicted, params)
+    rows = len(judged.frame)
+    random = np.random.default_rng(seed)
+    counts: dict[str, dict[str, int]] = {}
+    for kind in ("permuted", "resampled"):
+        for _ in range(resamples):
+            drawn = random.integers(0, rows, rows)
+            features = random.integers(0, rows, rows) if kind == "permuted" else drawn
+            failed = failures(
+                judged.frame.iloc[features].reset_index(drop=True),
+                judged.truth[drawn],
+                judged.predicted[drawn],
+                params,
+            )
+            for check, fired in failed.items():
+                counts.setdefault(check, {}).setdefault(kind, 0)
+                counts[check][kind] += int(fired)
+    return {
+        "rows": rows,
+        "alpha": params.evaluate.slices.alpha,
+        "resamples": resamples,
+        "checks": {
+            check: {kind: {"failed": n, "rate": round(n / resamples, 4)} for kind, n in by.items()}
+            for check, by in counts.items()
+        },
+    }
+
+
+def calibrate(params: Params, root: Path = Path(), resamples: int = RESAMPLES) -> dict[str, Any]:
+    """:func:`false_alarms` on the test split with the trained model's predictions."""
+    test = read_split(root / params.split.output_dir, "test").reset_index(drop=True)
+    model, _ = load_verified_model(root / params.train.model_path)
+    features, target = features_and_target(test, params)
+    dtype = float if params.problem_type == "regression" else object
+    truth = target.to_numpy(dtype=dtype)
+    predicted = np.asarray(model.predict(features)).astype(dtype)
+    if dtype is object:
+        truth, predicted = truth.astype(str), predicted.astype(str)
+    return false_alarms(test, truth, predicted, params, resamples)
+
+
+def main() -> None:
+    print(json.dumps(calibrate(load_params()), indent=2))
+
+
+if __name__ == "__main__":
+    main()
