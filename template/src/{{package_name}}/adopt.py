@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from .atomic import write_text
-from .config import Params, ParamsError, ProblemType
+from .config import OVERRIDE_FLAGS, OverrideParams, Params, ParamsError, ProblemType
 from .data.columns import UNASSIGNED, ColumnsError, MetadataPlan, plan_metadata
+from .data.dates import is_datetime
 from .data.ingest import ingest, read_raw
-from .data.profile import Profile, profile_frame
+from .data.leakage import MIN_VALIDATION_ROWS, ColumnKind, leak_scores
+from .data.profile import FeatureKind, Profile, is_boolean, profile_frame
 from .data.schema import infer_for_params, save_schema
 from .data.sensitive import sensitive_attribute
 from .data.sources import SourceError, display_source
@@ -113,6 +116,7 @@ class Adoption:
     gate: dict[str, Any]
     derived: list[str]
     report_path: Path
+    strongest: str  # the strongest single column and its score, or why none was judged
 
 
 def _yaml() -> Any:
@@ -165,6 +169,7 @@ def _update_params(
     profile: Profile,
     derived: list[str],
     gate: dict[str, Any],
+    overrides: OverrideParams,
 ) -> None:
     data = document["data"]
     data["source"] = source
@@ -174,6 +179,11 @@ def _update_params(
     for kind in ("numeric", "categorical", "boolean", "datetime"):
         features[kind] = _flow(profile.features(kind))
     features["derived"] = _flow(derived)
+    written = {flag: _flow(getattr(overrides, flag)) for flag in OVERRIDE_FLAGS}
+    if "overrides" in data:  # updated in place: keeps its comments
+        data["overrides"].update(written)
+    elif any(written.values()):  # a params.yaml from before overrides existed gains them
+        data.insert(list(data).index("features") + 1, "overrides", written)
     document["problem_type"] = profile.problem_type
     for key, value in gate.items():
         document["gate"][key] = value
@@ -243,8 +253,19 @@ def _validated(document: Any, params_path: Path) -> Params:
 
 
 def _report(
-    adoption_source: str, profile: Profile, gate: dict[str, Any], derived: list[str]
+    adoption_source: str,
+    profile: Profile,
+    gate: dict[str, Any],
+    derived: list[str],
+    *,
+    strongest: str,
+    overrides: OverrideParams,
 ) -> str:
+    given = [
+        f"{flag} " + ", ".join(f"`{name}`" for name in getattr(overrides, flag))
+        for flag in OVERRIDE_FLAGS
+        if getattr(overrides, flag)
+    ]
     lines = [
         "# Data adoption report",
         "",
@@ -265,6 +286,8 @@ def _report(
             if profile.time_column
             else "none found: the row order stands for time in the staleness curve"
         ),
+        f"- Strongest single column (data/leakage.py): {strongest}",
+        f"- Overrides (data.overrides, adopt's --exclude, --keep...): {'; '.join(given) or 'none'}",
         "",
         "| column | type | missing | distinct | used as | reason |",
         "|---|---|---|---|---|---|",
@@ -279,31 +302,14 @@ def _report(
     return "\n".join(lines) + "\n"
 
 
-def _unrelated_to_target(frame: Any, profile: Profile, params: Params) -> dict[str, str]:
-    """The candidate features with no detectable relation to the target, and why.
+LEAK = "suspected target leak"
 
-    The same tests as the data-2 check (features_check/association.py, Holm-adjusted at
-    ``features_check.importance.alpha``) on the same rows, the training and validation
-    splits the pipeline will make: a column that carries nothing about the target
-    (free-text notes, a flag unrelated to it) would only fail that check after training,
-    so it is left out here, with its p-value in the report. Holm over every candidate is
-    stricter than the check's Holm over the features the model does not use, so a feature
-    kept here is never called noise there for want of a relation.
-    """
-    import pandas as pd
 
+def _screening_rows(frame: Any, profile: Profile, params: Params) -> tuple[Any, Any] | None:
+    """The training and validation rows the pipeline will make (None: the data cannot be
+    split; the split stage will say why)."""
     from .data.split import SplitError, split_frame
-    from .features_check.association import ColumnKind, associations
 
-    alpha = params.features_check.importance.alpha
-
-    kinds: dict[str, ColumnKind] = dict.fromkeys(profile.features("numeric"), "numeric")
-    kinds.update(
-        dict.fromkeys([*profile.features("categorical"), *profile.features("boolean")],
-                      "categorical")
-    )  # fmt: skip
-    if len(kinds) < 2:  # a lone feature is kept: without it there is no model to judge
-        return {}
     labelled = frame[frame[profile.target].notna()]
     try:
         splits = split_frame(
@@ -314,11 +320,43 @@ def _unrelated_to_target(frame: Any, profile: Profile, params: Params) -> dict[s
             val_size=params.split.val_size,
             seed=params.seed,
         )
-        labelled = pd.concat([splits.train, splits.val], ignore_index=True)
-    except SplitError:  # the split stage will say why; judge on every labelled row
-        pass
+    except SplitError:
+        return None
+    return splits.train, splits.val
+
+
+def _feature_kinds(profile: Profile) -> dict[str, ColumnKind]:
+    kinds: dict[str, ColumnKind] = {}
+    for kind in ("numeric", "categorical", "boolean"):
+        kinds.update(dict.fromkeys(profile.features(kind), kind))
+    return kinds
+
+
+def _unrelated_to_target(
+    labelled: Any, profile: Profile, kinds: Mapping[str, ColumnKind], params: Params
+) -> dict[str, str]:
+    """The candidate features with no detectable relation to the target, and why.
+
+    The same tests as the data-2 check (features_check/association.py, Holm-adjusted at
+    ``features_check.importance.alpha``) on the same rows, the training and validation
+    splits the pipeline will make: a column that carries nothing about the target
+    (free-text notes, a flag unrelated to it) would only fail that check after training,
+    so it is left out here, with its p-value in the report. Holm over every candidate is
+    stricter than the check's Holm over the features the model does not use, so a feature
+    kept here is never called noise there for want of a relation.
+    """
+    from .features_check.association import ColumnKind as TestKind
+    from .features_check.association import associations
+
+    alpha = params.features_check.importance.alpha
+    if len(kinds) < 2:  # a lone feature is kept: without it there is no model to judge
+        return {}
+    columns = list(kinds)
+    tests: dict[str, TestKind] = {
+        name: "numeric" if kind == "numeric" else "categorical" for name, kind in kinds.items()
+    }
     found = associations(
-        labelled[list(kinds)], labelled[profile.target], kinds, profile.problem_type, list(kinds)
+        labelled[columns], labelled[profile.target], tests, profile.problem_type, columns
     )
     if all(result.adjusted_p_value > alpha for result in found.values()):
         return {}  # too few rows to show any relation: training and data-2 will judge them
@@ -330,6 +368,169 @@ def _unrelated_to_target(frame: Any, profile: Profile, params: Params) -> dict[s
     }
 
 
+def _screen(frame: Any, profile: Profile, params: Params) -> tuple[dict[str, str], str]:
+    """The features to leave out (unrelated to the target, or suspected leaks), each with its
+    reason, and the report's line on the strongest single column."""
+    import pandas as pd
+
+    kinds = _feature_kinds(profile)
+    rows = _screening_rows(frame, profile, params)
+    if rows is None:  # judge relations on every labelled row; leaks need a validation set
+        labelled = frame[frame[profile.target].notna()]
+        unrelated = _unrelated_to_target(labelled, profile, kinds, params)
+        return unrelated, "not judged: the data cannot be split into training and validation"
+    train, val = rows
+    screened = _unrelated_to_target(
+        pd.concat([train, val], ignore_index=True), profile, kinds, params
+    )
+    scores = leak_scores(
+        train, val, target=profile.target, kinds=kinds, problem_type=profile.problem_type
+    )
+    for name, score in scores.items():
+        if score.suspected:
+            screened[name] = f"{LEAK}: it {score.describe()}"
+    if not scores:
+        return screened, f"not judged: fewer than {MIN_VALIDATION_ROWS} validation rows"
+    best = max(scores.values(), key=lambda score: score.score)
+    strongest = (
+        f"`{best.column}` {best.describe()}; check that it is known when a prediction is "
+        "asked for (a column that is nearly the target is a leak)"
+    )
+    return screened, strongest
+
+
+def _rule(error: ValidationError) -> str:
+    item = error.errors()[0]
+    where = ".".join(str(part) for part in item["loc"])
+    message = str(item["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def _overrides(
+    stored: Any, given: Mapping[str, Sequence[str]] | None, params_path: Path
+) -> OverrideParams:
+    """The overrides params.yaml holds, with each column a flag names now taking that flag."""
+    flags = {flag: list(dict.fromkeys((given or {}).get(flag, []))) for flag in OVERRIDE_FLAGS}
+    try:
+        OverrideParams(**flags)
+    except ValidationError as error:
+        raise AdoptError(f"the flags contradict each other: {_rule(error)}") from error
+    named = {name for names in flags.values() for name in names}
+    merged = dict(stored or {})
+    for flag in OVERRIDE_FLAGS:
+        before = merged.get(flag) or []
+        if isinstance(before, list):  # anything else is refused just below
+            merged[flag] = [name for name in before if name not in named] + flags[flag]
+    try:
+        return OverrideParams.model_validate(merged)
+    except ValidationError as error:
+        raise AdoptError(f"{params_path} data.overrides: {_rule(error)}") from error
+
+
+def _check_overrides(
+    overrides: OverrideParams, frame: Any, target: str, metadata: MetadataPlan, source: str
+) -> None:
+    """Refuse an override that names no column, the target, or a column it cannot fit."""
+    import pandas as pd
+
+    columns = [str(name) for name in frame.columns]
+    for flag in OVERRIDE_FLAGS:
+        for name in getattr(overrides, flag):
+            where = f"--{flag} '{name}' (data.overrides.{flag})"
+            if name not in columns:
+                raise AdoptError(
+                    f"{where}: no such column in {source}{suggest(name, columns)}; remove it "
+                    "from params.yaml's data.overrides if the data no longer has it"
+                )
+            values = frame[name].dropna()
+            if name == target:
+                rule = "that is the target; overrides choose among the other columns"
+            elif flag != "exclude" and name in metadata.excluded:
+                rule = f"{metadata.excluded[name]}, so it can never be a feature"
+            elif flag != "exclude" and values.empty:
+                rule = "the column is entirely empty"
+            elif flag == "numeric" and (
+                is_boolean(values) or not pd.api.types.is_numeric_dtype(values)
+            ):
+                rule = (
+                    f"the column holds text (such as {values.iloc[0]!r}), not numbers; "
+                    "--categorical fits it"
+                )
+            elif flag == "date" and (
+                pd.api.types.is_numeric_dtype(values) or not is_datetime(values)
+            ):
+                rule = "its values are not dates or times in a real format (data/dates.py)"
+            else:
+                continue
+            raise AdoptError(f"{where}: {rule}")
+
+
+def _kept_kind(values: Any) -> FeatureKind:
+    import pandas as pd
+
+    if is_boolean(values):
+        return "boolean"
+    return "numeric" if pd.api.types.is_numeric_dtype(values) else "categorical"
+
+
+def _profile(
+    frame: Any,
+    target: str,
+    *,
+    params: Params,
+    problem_type: ProblemType | None,
+    excluded: Mapping[str, str],
+    overrides: OverrideParams,
+    screened: Mapping[str, str],
+) -> Profile:
+    """Profile ``frame``, then apply a person's overrides over the rules' decisions.
+
+    ``excluded`` columns are never features (the column metadata, ``--exclude``);
+    ``screened`` ones are left out by adopt's screening unless ``--keep`` names them.
+    """
+    left_out = {name: f"excluded by data.overrides.exclude (adopt --exclude {name})"
+                for name in overrides.exclude}  # fmt: skip
+    left_out.update(excluded)
+    for name, reason in screened.items():
+        if name not in overrides.keep:
+            advice = f"; `adopt --keep {name}` keeps it if it is known when predicting"
+            left_out[name] = reason + (advice if reason.startswith(LEAK) else "")
+    profile = profile_frame(
+        frame,
+        target,
+        max_categories=params.schema_.max_categories,
+        problem_type=problem_type,
+        excluded=left_out,
+    )
+    columns = []
+    for column in profile.columns:
+        name = column.name
+        if name in left_out or name == target:
+            columns.append(column)
+            continue
+        kind, reason = column.kind, column.reason
+        if name in overrides.numeric:
+            kind, reason = "numeric", "numbers (data.overrides.numeric)"
+        elif name in overrides.categorical:
+            kind = "categorical"
+            reason = f"{column.distinct} categories (data.overrides.categorical)"
+        elif name in overrides.date:
+            kind = "datetime"
+            reason = "dates or times (data.overrides.date): the model reads their calendar parts"
+        elif name in overrides.keep and kind is None:
+            kind = _kept_kind(frame[name].dropna())
+            reason = f"kept (data.overrides.keep) although {reason}"
+        if name in overrides.keep and name in screened:
+            reason = f"{reason}; kept (data.overrides.keep) although {screened[name]}"
+        columns.append(replace(column, kind=kind, reason=reason))
+    time_column = profile.time_column
+    if overrides.date:
+        time_column = overrides.date[0]
+    elif time_column in overrides.categorical:  # a person says these are labels, not times
+        time_column = None
+    return replace(profile, columns=columns, time_column=time_column)
+
+
 def adopt(
     params_path: Path,
     *,
@@ -337,8 +538,14 @@ def adopt(
     target: str | None = None,
     query: str | None = None,
     problem_type: ProblemType | None = None,
+    overrides: Mapping[str, Sequence[str]] | None = None,
 ) -> Adoption:
-    """Point the project at ``source`` (default: the one in ``params.yaml``) and profile it."""
+    """Point the project at ``source`` (default: the one in ``params.yaml``) and profile it.
+
+    ``overrides`` maps each of ``OVERRIDE_FLAGS`` to the columns a person names (adopt's
+    ``--exclude``, ``--keep``...); they are added to ``data.overrides``, which later runs apply
+    again: a column named now drops whatever flag it had before.
+    """
     yaml = _yaml()
     try:
         document = yaml.load(params_path.read_text(encoding="utf-8"))
@@ -349,6 +556,7 @@ def adopt(
     target = target or str(data["target"])
     if query is None and source == str(data["source"]):
         query = data.get("query")
+    chosen = _overrides(data.get("overrides"), overrides, params_path)
 
     # Ingest with the new source first, then profile what was written: the raw CSV is what
     # every later stage reads, so its types are the ones that count.
@@ -375,27 +583,19 @@ def adopt(
         )
     except ColumnsError as error:  # never overwrite entries a person may have written
         raise AdoptError(f"{error}; fix it and adopt again: every entry in it is kept") from error
-    profile = profile_frame(
-        frame,
-        target,
-        max_categories=current.schema_.max_categories,
-        problem_type=problem_type,
-        excluded=metadata.excluded,
-    )
-    unrelated = _unrelated_to_target(frame, profile, current)
-    if unrelated:  # profile again, so that the report gives these columns their reason
-        profile = profile_frame(
-            frame,
-            target,
-            max_categories=current.schema_.max_categories,
-            problem_type=problem_type,
-            excluded={**metadata.excluded, **unrelated},
-        )
-    if not (
-        profile.features("numeric")
-        or profile.features("categorical")
-        or profile.features("boolean")
-    ):
+    _check_overrides(chosen, frame, target, metadata, display_source(source))
+
+    def profiled(screened: Mapping[str, str]) -> Profile:
+        return _profile(
+            frame, target, params=current, problem_type=problem_type,
+            excluded=metadata.excluded, overrides=chosen, screened=screened,
+        )  # fmt: skip
+
+    profile = profiled({})
+    screened, strongest = _screen(frame, profile, current)
+    if screened:  # profile again, so that the report gives these columns their reason
+        profile = profiled(screened)
+    if not any(profile.features(kind) for kind in get_args(FeatureKind)):
         raise AdoptError(
             f"no column of {display_source(source)} can be a feature: "
             + "; ".join(f"'{column.name}': {column.reason}" for column in profile.excluded)
@@ -404,7 +604,13 @@ def adopt(
     gate = gate_settings(profile, target_std)
     derived = applicable_derived_features(profile.features("numeric"))
     _update_params(
-        document, source=source, query=query, profile=profile, derived=derived, gate=gate
+        document,
+        source=source,
+        query=query,
+        profile=profile,
+        derived=derived,
+        gate=gate,
+        overrides=chosen,
     )
     inclusion = _set_group_checks(document, [str(name) for name in frame.columns], profile)
     inclusion += _set_min_score(document, profile)
@@ -415,9 +621,11 @@ def adopt(
     save_schema(infer_for_params(frame, params), params.schema_.path)
     metadata.write()
     report_path = params.adopt.report_path
-    report = _report(display_source(source), profile, gate, derived)
+    report = _report(
+        display_source(source), profile, gate, derived, strongest=strongest, overrides=chosen
+    )
     write_text(report_path, report + inclusion + _metadata_report(metadata))
-    return Adoption(profile, display_source(source), gate, derived, report_path)
+    return Adoption(profile, display_source(source), gate, derived, report_path, strongest)
 
 
 def _metadata_report(metadata: MetadataPlan) -> str:

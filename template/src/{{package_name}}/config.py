@@ -43,6 +43,34 @@ class CsvParams(_Strict):
     encoding: str | None = None
 
 
+# adopt's flags that later runs keep (adopt.py applies them; docs/data_sources.md lists them)
+OVERRIDE_FLAGS = ("exclude", "keep", "categorical", "numeric", "date")
+# A column may be retyped once and kept, but excluding it contradicts every other flag.
+_OVERRIDE_TYPES = ("categorical", "numeric", "date")
+
+
+class OverrideParams(_Strict):
+    """A person's decisions about columns, over adopt's rules (``adopt --exclude COL`` ...)."""
+
+    exclude: list[str] = Field(default_factory=list)  # never a feature
+    keep: list[str] = Field(default_factory=list)  # a feature even if a rule would leave it out
+    categorical: list[str] = Field(default_factory=list)  # a category, even of numbers
+    numeric: list[str] = Field(default_factory=list)  # a number, however many values
+    date: list[str] = Field(default_factory=list)  # dates: the first is the time column
+
+    @model_validator(mode="after")
+    def _not_contradictory(self) -> OverrideParams:
+        for name in dict.fromkeys(name for flag in OVERRIDE_FLAGS for name in getattr(self, flag)):
+            flags = [flag for flag in OVERRIDE_FLAGS if name in getattr(self, flag)]
+            types = [flag for flag in flags if flag in _OVERRIDE_TYPES]
+            if ("exclude" in flags and len(flags) > 1) or len(types) > 1:
+                raise ValueError(
+                    f"column '{name}' is under {' and '.join(flags)}: a column is excluded "
+                    "or used, with at most one of categorical, numeric, date"
+                )
+        return self
+
+
 class DataParams(_Strict):
     source: str = Field(min_length=1)
     query: str | None = None
@@ -50,6 +78,7 @@ class DataParams(_Strict):
     raw_path: Path
     target: str = Field(min_length=1)
     features: FeatureParams
+    overrides: OverrideParams = OverrideParams()  # written by adopt's --exclude, --keep...
 
     @model_validator(mode="after")
     def _features_are_usable(self) -> DataParams:
