@@ -7,6 +7,8 @@ function: ``rendered(name)``, ``built(name)``, ``served(name)``.
 from __future__ import annotations
 
 import functools
+import hashlib
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -17,7 +19,15 @@ from filelock import FileLock
 
 from . import dockerfile
 from .combinations import COMBINATIONS
-from .helpers import clone_working_tree, copy_installed, copy_project, project_env, run
+from .helpers import (
+    clone_working_tree,
+    copy_installed,
+    copy_project,
+    git_state,
+    project_env,
+    project_files,
+    run,
+)
 from .server import free_port, running_server
 
 # The GIT_COMMIT build argument of the emulated serving image.
@@ -62,25 +72,77 @@ def _one_mypy_cache(shared_folder: Path) -> Iterator[None]:
         yield
 
 
+class BuiltProjects:
+    """Each worker's copy of each built project, shared by its tests, and guarded.
+
+    Tests only read a built project (or change it and put every byte back, as
+    test_bad_input.py does); a test that needs to change it for good works in a copy of its
+    own (``copy_installed``). Which modules share a worker depends on timing, so a change
+    left behind would make later tests pass or fail by chance: ``check_unchanged`` runs
+    after every test and fails the test that changed a copy, naming what changed, then
+    replaces the copy with a clean one so no other test sees the change.
+    """
+
+    def __init__(self, template: Path, tmp_path_factory: pytest.TempPathFactory, shared: Path):
+        self.template, self.tmp_path_factory, self.shared = template, tmp_path_factory, shared
+        self.copies: dict[str, tuple[Path, str, dict[str, str]]] = {}
+
+    def __call__(self, name: str) -> tuple[Path, str]:
+        if name not in self.copies:
+            self.copies[name] = self._copy(name, self.tmp_path_factory.mktemp(name) / "project")
+        project, make_output, _ = self.copies[name]
+        return project, make_output
+
+    def _copy(self, name: str, destination: Path) -> tuple[Path, str, dict[str, str]]:
+        shared = build_once(self.shared / f"built-{name}", self.template, name)
+        project = copy_installed(shared, destination)
+        make_output = (shared.parent / MAKE_OUTPUT).read_text(encoding="utf-8")
+        return project, make_output, _fingerprint(project)
+
+    def check_unchanged(self, test: str) -> None:
+        changed = {}
+        for name, (project, _, before) in self.copies.items():
+            after = _fingerprint(project)
+            if after != before:
+                changed[name] = sorted(key for key in before.keys() | after.keys()
+                                       if before.get(key) != after.get(key))  # fmt: skip
+                shutil.rmtree(project)  # a clean copy in its place, for the tests after it
+                self.copies[name] = self._copy(name, project)
+        if changed:
+            pytest.fail(
+                f"{test} changed the shared built project(s) {changed}: tests only read what "
+                "built() returns; to change it, work in a copy (tests/helpers.py::copy_installed)",
+                pytrace=False,
+            )
+
+
+def _fingerprint(project: Path) -> dict[str, str]:
+    """A digest of every file that is part of ``project``'s state, and Git's view of it."""
+    state = {name: hashlib.sha256(content).hexdigest()
+             for name, content in project_files(project).items()}  # fmt: skip
+    state[".git (HEAD and status)"] = git_state(project)
+    return state
+
+
 @pytest.fixture(scope="session")
 def built(
     template_clone: Path, tmp_path_factory: pytest.TempPathFactory, shared_folder: Path
-) -> Callable[[str], tuple[Path, str]]:
+) -> BuiltProjects:
     """Render, commit and run `make all` once per combination and session.
 
-    Returns a lookup function giving the project folder and the output of `make all`; the
-    project has a trained model, so the container and API tests share it with
-    test_project_runs.py. The first worker to need a combination builds it (the others
-    wait for it rather than build it again); each worker then gets its own copy.
+    ``built(name)`` gives the project folder and the output of `make all`; the project has a
+    trained model, so the container and API tests share it with test_project_runs.py. The
+    first worker to need a combination builds it (the others wait for it rather than build
+    it again); each worker then gets its own copy, which no test may change (BuiltProjects).
     """
+    return BuiltProjects(template_clone, tmp_path_factory, shared_folder)
 
-    @functools.cache
-    def get(name: str) -> tuple[Path, str]:
-        shared = build_once(shared_folder / f"built-{name}", template_clone, name)
-        project = copy_installed(shared, tmp_path_factory.mktemp(name) / "project")
-        return project, (shared.parent / MAKE_OUTPUT).read_text(encoding="utf-8")
 
-    return get
+@pytest.fixture(autouse=True)
+def _built_projects_stay_unchanged(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "built" in request.fixturenames:
+        request.getfixturevalue("built").check_unchanged(request.node.nodeid)
 
 
 MAKE_OUTPUT, BUILD_FAILURE = "make-all.out", "build-failed.txt"
@@ -173,7 +235,19 @@ LONGEST_MODULES = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--in-given-order",
+        action="store_true",
+        help="run the modules in the order given on the command line, longest not first "
+        "(to reproduce what one order of modules on one worker does)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--in-given-order"):
+        return
+
     def rank(item: pytest.Item) -> int:
         name = item.path.name
         return LONGEST_MODULES.index(name) if name in LONGEST_MODULES else len(LONGEST_MODULES)

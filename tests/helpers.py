@@ -153,6 +153,40 @@ def copy_installed(project: Path, destination: Path) -> Path:
     return destination
 
 
+# Not part of a project's state: its environment, Git's objects, DVC's cache and tool caches.
+STATELESS_DIRS = frozenset(
+    {".venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+)
+STATELESS_PATHS = frozenset({".dvc/cache", ".dvc/tmp"})
+
+
+def project_files(project: Path) -> dict[str, bytes]:
+    """Every file of ``project`` that is part of its state, by relative path: its content.
+
+    Leaves out what only caches or the environment hold (``STATELESS_DIRS`` and
+    ``STATELESS_PATHS``); Git's state is ``git_state``.
+    """
+    found: dict[str, bytes] = {}
+    for folder, dirs, names in os.walk(project):
+        relative = Path(folder).relative_to(project)
+        dirs[:] = [
+            name
+            for name in dirs
+            if name not in STATELESS_DIRS and (relative / name).as_posix() not in STATELESS_PATHS
+        ]
+        for name in names:
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink():
+                found[(relative / name).as_posix()] = path.read_bytes()
+    return found
+
+
+def git_state(project: Path) -> str:
+    """The commit ``project`` has checked out and what Git sees changed since."""
+    head = git(project, "rev-parse", "HEAD")
+    return f"{head}\n" + git(project, "status", "--porcelain", "--untracked-files=all")
+
+
 def read_answers(project: Path) -> dict[str, Any]:
     """The answers a rendered project recorded in its ``.copier-answers.yml``."""
     return yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))

@@ -13,7 +13,6 @@ of it (outside .venv, .git and DVC's cache) is put back as it was.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tomllib
 from collections.abc import Callable, Iterator
@@ -24,37 +23,18 @@ import pandas as pd
 import pytest
 import yaml
 
-from .helpers import run
+from .helpers import project_files, run
 from .own_data import free_port, http_server, write_sqlite
 
 pytestmark = pytest.mark.slow
 
-# Not part of the project's state: the environment, Git, DVC's cache and tool caches.
-UNTRACKED_DIRS = {".venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
-UNTRACKED_PATHS = {".dvc/cache", ".dvc/tmp"}
 # What a failed run must never touch.
 PRODUCED = ("models/", "metrics/")
 RAW = "data/raw/dataset.csv"
 
 
-def _files(project: Path) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
-    for folder, dirs, names in os.walk(project):
-        relative = Path(folder).relative_to(project)
-        dirs[:] = [
-            name
-            for name in dirs
-            if name not in UNTRACKED_DIRS and (relative / name).as_posix() not in UNTRACKED_PATHS
-        ]
-        for name in names:
-            path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
-                found[(relative / name).as_posix()] = path.read_bytes()
-    return found
-
-
 def _restore(project: Path, saved: dict[str, bytes]) -> None:
-    current = _files(project)
+    current = project_files(project)
     for name in current.keys() - saved.keys():
         (project / name).unlink()
     for name, content in saved.items():
@@ -93,7 +73,7 @@ class Workspace:
         (self.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     def changed(self) -> list[str]:
-        now = _files(self.path)
+        now = project_files(self.path)
         return sorted(
             name for name in now.keys() | self.saved.keys() if now.get(name) != self.saved.get(name)
         )
@@ -121,7 +101,7 @@ def demo(built) -> Workspace:
     project, _ = built("defaults")
     scripts = tomllib.loads((project / "pyproject.toml").read_text())["project"]["scripts"]
     (slug,) = scripts
-    saved = _files(project)
+    saved = project_files(project)
     assert any(name.startswith("models/") for name in saved), "the demo project has no model"
     return Workspace(project, slug, saved, pd.read_csv(project / RAW))
 

@@ -100,10 +100,12 @@ def test_second_repro_rereads_the_source_and_reruns_nothing_else(built, name):
 
 
 def test_fresh_clone_reproduces_the_same_model_bytes_and_metrics(built, name, tmp_path):
-    project, _ = built(name)
+    # The commit goes into a copy: the built project is shared and never changed.
+    project = tmp_path / "project"
+    shutil.copytree(built(name)[0], project, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
     commit_all(project, "Run the pipeline")
     clone = tmp_path / "clone"
-    git(project.parent, "clone", "--quiet", str(project), str(clone))
+    git(tmp_path, "clone", "--quiet", str(project), str(clone))
     assert not (clone / "models" / "model.pkl").exists()
     run(["uv", "sync", "--frozen"], clone)
     run(["uv", "run", "--frozen", "dvc", "repro"], clone, timeout=900)
