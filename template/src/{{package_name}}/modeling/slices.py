@@ -17,11 +17,15 @@ good on every group fails any of them at ``alpha``. A group (or its rest) with f
 ``min_rows`` rows is reported but not judged. The groups are judged on a seeded sample of at
 most ``evaluate.slices.max_rows`` test rows, so the cost does not grow with the data.
 
-A regression's error is compared as a share of each group's mean absolute target (WAPE for
-the MAE, CV(RMSE) for the RMSE) when the target is positive: prices, masses and counts spread
-more as they grow, and the most expensive quarter of the houses has several times the
-absolute error of the rest without being served any worse. A target that can be zero or
-negative has no such level, and its errors are compared as they are.
+A regression's error on a positive target is compared twice: in the target's units and as
+a share of each side's mean absolute target (WAPE for the MAE, CV(RMSE) for the RMSE), and a
+group fails only when it is worse on both. Prices, masses and counts spread more as they
+grow: the most expensive quarter of the houses has several times the absolute error of the
+rest while being predicted as well for what they cost; and where the errors do not grow with
+the target, the cheapest rows have the largest error relative to their price while being
+predicted as well in money. A group that is really served worse is worse on both scales. A
+target that can be zero or negative has no level to divide by: its errors are compared in
+its units.
 """
 
 from __future__ import annotations
@@ -56,7 +60,9 @@ GROUP_METRICS: dict[ProblemType, tuple[str, ...]] = {
     "regression": ("mae", "rmse"),
 }
 DIGITS = 6  # rounded so that reruns write identical files
-RELATIVE, ABSOLUTE = "relative to the group's mean absolute target", "absolute"
+# How a regression's errors are compared (``scale`` in the reports).
+RELATIVE = "the smaller gap: in the target's units, or relative to each side's mean target"
+ABSOLUTE = "in the target's units"
 
 
 class GroupSettingError(ValueError):
@@ -94,9 +100,6 @@ class Scorer:
         labels = macro_labels(sums, size, self.min_class_rows)
         return CLASSIFICATION_METRICS[self.metric](sums, labels, size)
 
-    def compared(self, sums: np.ndarray) -> np.ndarray:
-        return relative(self.metric, sums) if self.scale == RELATIVE else self.value(sums)
-
     def error_rate(self, sums: np.ndarray) -> np.ndarray:
         size = len(self.table.classes)
         if not size:
@@ -104,13 +107,17 @@ class Scorer:
         return np.asarray(1.0 - CLASSIFICATION_METRICS["accuracy"](sums, sums, size))
 
     def gap(self, group: np.ndarray, rest: np.ndarray) -> np.ndarray:
-        """How much worse the group's compared value is than the rest's: in the metric's
-        units for a share (accuracy, F1), as a share of the rest's value for an error."""
+        """How much worse the group (its sums) is than the rest: in the metric's units for a
+        share (accuracy, F1); for an error (MAE, RMSE) as a share of the rest's error, and on
+        the RELATIVE scale the smaller of that and the same gap between errors taken relative
+        to each side's mean target."""
         if self.metric not in LOWER_IS_BETTER:
-            return np.asarray(rest - group)
-        excess = group - rest
-        ratio = np.divide(excess, rest, out=np.zeros_like(excess), where=rest > 0)
-        return np.asarray(np.where((rest <= 0) & (excess > 0), np.inf, ratio))
+            return np.asarray(self.value(rest) - self.value(group))
+        gap = _excess(self.value(group), self.value(rest))
+        if self.scale == RELATIVE:
+            shares = relative(self.metric, group), relative(self.metric, rest)
+            gap = np.minimum(gap, _excess(*shares))
+        return gap
 
     def figures(self, group: np.ndarray, rest: np.ndarray) -> dict[str, np.ndarray]:
         """Each group's figures against the rest of the rows."""
@@ -118,10 +125,17 @@ class Scorer:
         return {
             self.metric: self.value(group),
             "reference": self.value(rest),
-            "gap": self.gap(self.compared(group), self.compared(rest)),
+            "gap": self.gap(group, rest),
             "error_rate": rate,
             "error_rate_gap": rate - self.error_rate(rest),
         }
+
+
+def _excess(group: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """group / rest - 1: infinite when the rest has no error and the group has some."""
+    excess = group - rest
+    ratio = np.divide(excess, rest, out=np.zeros_like(excess), where=rest > 0)
+    return np.asarray(np.where((rest <= 0) & (excess > 0), np.inf, ratio))
 
 
 def scorer(params: Params, truth: np.ndarray, predicted: np.ndarray) -> Scorer:
