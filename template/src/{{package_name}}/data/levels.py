@@ -11,14 +11,19 @@ is the level ``"4"``.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+_WHOLE_NUMBER = re.compile(r"-?\d+\.0+")
+
 
 def level_text(value: Any) -> str | None:
-    """``value`` as a level's text (True -> "True", 2 and 2.0 -> "2"); None when missing."""
+    """``value`` as a level's text (True -> "True"; 2, 2.0 and "2.0" -> "2"); None when
+    missing. A whole number's text loses its ".0": the schema of a category read as numbers
+    with gaps (a column named by ``adopt --categorical``) holds "4.0", which is the level 4."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, np.generic):
@@ -27,7 +32,8 @@ def level_text(value: Any) -> str | None:
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    text = str(value)
+    return text.split(".")[0] if _WHOLE_NUMBER.fullmatch(text) else text
 
 
 def as_levels(frame: pd.DataFrame) -> pd.DataFrame:

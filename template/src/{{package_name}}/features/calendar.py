@@ -31,6 +31,17 @@ def _part(stamps: pd.Series, part: str) -> np.ndarray:
     return np.asarray(values.astype("float64"), dtype=np.float64)  # NaT -> NaN
 
 
+def as_seconds(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy of ``frame`` with each date column of ``columns`` as seconds since 1970 (NaN
+    where missing or no date): the moment it names, as a number a statistical test reads."""
+    result = frame.copy()
+    for name in columns:
+        stamps = parse_dates(frame[name], datetime_format(frame[name]))
+        seconds = (stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+        result[name] = seconds.astype("float64")
+    return result
+
+
 class CalendarFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Date columns -> their varying calendar parts, named ``<column>_<part>``."""
 

@@ -28,6 +28,7 @@ from sklearn import metrics
 from sklearn.pipeline import Pipeline
 
 from ..config import Params
+from ..features.calendar import as_seconds
 from ..features.derived import add_derived_features
 from ..modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
 from ..modeling.train import features_and_target
@@ -106,6 +107,8 @@ def feature_kinds(params: Params) -> dict[str, ColumnKind]:
     features = params.data.features
     kinds: dict[str, ColumnKind] = dict.fromkeys(features.numeric, "numeric")
     kinds.update(dict.fromkeys([*features.categorical, *features.boolean], "categorical"))
+    # A date is tested as the moment it names (seconds): a trend over time shows
+    kinds.update(dict.fromkeys(features.datetime, "numeric"))
     kinds.update(dict.fromkeys(features.derived, "numeric"))
     return kinds
 
@@ -262,7 +265,7 @@ def measure_importance(
     labelled = pd.concat([train_frame, val_frame], ignore_index=True)
     labelled_features, labelled_target = features_and_target(labelled, params)
     related = associations(
-        add_derived_features(labelled_features, derived),
+        as_seconds(add_derived_features(labelled_features, derived), params.data.features.datetime),
         labelled_target,
         kinds,
         params.problem_type,

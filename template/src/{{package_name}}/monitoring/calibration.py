@@ -185,7 +185,10 @@ def calibrate(
         "shift_windows": shift_windows,
         "power": POWER,
         "smallest_detected_shift_std": smallest,
-        "tests_per_window": len(params.data.features.input_columns) + 1,
+        # every feature but dates (which drift by nature), and the predictions
+        "tests_per_window": len(params.data.features.input_columns)
+        - len(params.data.features.datetime)
+        + 1,
         "prediction_subject": PREDICTION,
     }
 
