@@ -292,7 +292,7 @@ def test_adopt_infers_the_problem_type_and_the_columns(adopted, name):
     for column in EXPECTED_DECISIONS[name].get("excluded", []):
         assert "| excluded |" in rows[f"`{column}`"], report
     # No honest column is a suspected leak (data/leakage.py: the best scores R^2 = 0.79 and
-    # balanced accuracy = 0.80 here, against thresholds of 0.95 and 0.97).
+    # balanced accuracy = 0.80 here, against a threshold of 0.97 for either).
     assert "suspected target leak" not in report, report
 
 
