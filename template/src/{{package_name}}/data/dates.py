@@ -74,6 +74,8 @@ def parse_one(value: Any) -> pd.Timestamp | None:
     if texts.empty:
         return None
     text = str(texts.iloc[0])
+    if text.isdigit() and len(text) <= 4:  # a lone year (ISO 8601 would read "2013") is a number
+        return None
     for candidate in (*_formats(text), "ISO8601"):
         parsed = _parse(pd.Series([text]), candidate).iloc[0]
         if not pd.isna(parsed):
