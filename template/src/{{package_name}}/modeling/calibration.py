@@ -14,12 +14,19 @@ with replacement, scores it with the trained model's predictions, and runs both 
   tolerate what is normal for these data (a regression's larger errors on larger targets, a
   rarer class), a share near 1 that a slice really is served worse than the others.
 
+The staleness check (model-4: the curve's in-time point, at its best at 95% confidence, keeps
+most of the model's margin over the baseline) is measured on ``resamples`` bootstrap
+resamples of the raw rows (kept in their order): each draws the curve again, with one model
+fitted, and a failure there is a false alarm unless the curve itself is wrong. It needs a
+time column, as the check does.
+
 ``python -m <package>.modeling.calibration`` prints the figures as JSON (the template's own
 tests run it on the demo data, and docs/model_selection.md quotes what it printed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -28,9 +35,12 @@ import numpy as np
 import pandas as pd
 
 from ..config import Params, load_params
+from ..data.ingest import read_raw
 from ..data.split import read_split
-from ..modeling.registry import load_verified_model
+from .metrics import regression_of
+from .registry import load_verified_model
 from .slices import Judged, inclusion_report, slice_report
+from .staleness_impact import capped, staleness_curve
 from .train import features_and_target
 
 RESAMPLES = 100
@@ -83,8 +93,31 @@ def false_alarms(
     }
 
 
+def staleness_false_alarms(params: Params, resamples: int = RESAMPLES, seed: int = 0) -> Any:
+    """How many of ``resamples`` resampled curves fail model-4's in-time check (run in the
+    project's folder: the curve's model uses the tuned hyperparameters); None without a
+    time column, when the check does not apply."""
+    if params.time_column is None:
+        return None
+    raw = capped(read_raw(params.data.raw_path), params)
+    test = json.loads(params.evaluate.metrics_path.read_text(encoding="utf-8"))
+    metric = params.gate.metric
+    model = test["model"][metric]
+    margin = abs(regression_of(metric, test["baseline"][metric], model))
+    allowed = params.staleness_impact.in_time_tolerance * margin
+    random = np.random.default_rng(seed)
+    failed = 0
+    for _ in range(resamples):
+        rows = np.sort(random.integers(0, len(raw), len(raw)))
+        summary = staleness_curve(raw.iloc[rows].reset_index(drop=True), params).summary()
+        best = summary.get("in_time_best")
+        failed += best is not None and regression_of(metric, best, model) > allowed
+    return {"resampled": {"failed": int(failed), "rate": round(failed / resamples, 4)}}
+
+
 def calibrate(params: Params, root: Path = Path(), resamples: int = RESAMPLES) -> dict[str, Any]:
-    """:func:`false_alarms` on the test split with the trained model's predictions."""
+    """:func:`false_alarms` on the test split with the trained model's predictions, and
+    :func:`staleness_false_alarms`."""
     test = read_split(root / params.split.output_dir, "test").reset_index(drop=True)
     model, _ = load_verified_model(root / params.train.model_path)
     features, target = features_and_target(test, params)
@@ -93,7 +126,12 @@ def calibrate(params: Params, root: Path = Path(), resamples: int = RESAMPLES) -
     predicted = np.asarray(model.predict(features)).astype(dtype)
     if dtype is object:
         truth, predicted = truth.astype(str), predicted.astype(str)
-    return false_alarms(test, truth, predicted, params, resamples)
+    figures = false_alarms(test, truth, predicted, params, resamples)
+    with contextlib.chdir(root):
+        staleness = staleness_false_alarms(params, resamples)
+    if staleness is not None:
+        figures["checks"]["staleness"] = staleness
+    return figures
 
 
 def main() -> None:

@@ -92,13 +92,26 @@ class Scorer:
     scale: str  # RELATIVE or ABSOLUTE (always ABSOLUTE for a classification: a share)
     min_class_rows: int
 
-    def value(self, sums: np.ndarray) -> np.ndarray:
+    def value(self, sums: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """The metric of rows from their sums; a macro average runs over ``labels``, by
+        default the classes chosen on the rows (or resample) scored (:func:`macro_labels`)."""
         size = len(self.table.classes)
         if not size:
             return regression_metric(self.metric, sums)
-        # the classes a macro average runs over are chosen on the rows (or resample) scored
-        labels = macro_labels(sums, size, self.min_class_rows)
+        if labels is None:
+            labels = macro_labels(sums, size, self.min_class_rows)
         return CLASSIFICATION_METRICS[self.metric](sums, labels, size)
+
+    def _shared_labels(self, group: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The classes both sides have enough rows of, for each side (each its own where
+        they share none). A slice that holds most of a rare class that is harder to predict
+        (the programme's participants among the low earners) is not worse for holding it."""
+        size = len(self.table.classes)
+        own = macro_labels(group, size, self.min_class_rows)
+        others = macro_labels(rest, size, self.min_class_rows)
+        shared = own * others
+        some = shared.sum(axis=-1, keepdims=True) > 0
+        return np.where(some, shared, own), np.where(some, shared, others)
 
     def error_rate(self, sums: np.ndarray) -> np.ndarray:
         size = len(self.table.classes)
@@ -108,11 +121,13 @@ class Scorer:
 
     def gap(self, group: np.ndarray, rest: np.ndarray) -> np.ndarray:
         """How much worse the group (its sums) is than the rest: in the metric's units for a
-        share (accuracy, F1); for an error (MAE, RMSE) as a share of the rest's error, and on
+        share (accuracy, F1; a macro average over the classes both have enough rows of); for
+        an error (MAE, RMSE) as a share of the rest's error, and on
         the RELATIVE scale the smaller of that and the same gap between errors taken relative
         to each side's mean target."""
         if self.metric not in LOWER_IS_BETTER:
-            return np.asarray(self.value(rest) - self.value(group))
+            own, others = self._shared_labels(group, rest)
+            return np.asarray(self.value(rest, others) - self.value(group, own))
         gap = _excess(self.value(group), self.value(rest))
         if self.scale == RELATIVE:
             shares = relative(self.metric, group), relative(self.metric, rest)

@@ -33,7 +33,21 @@ from ..atomic import write_csv, write_json
 from ..config import Params
 from ..data.ingest import read_raw
 from .estimators import build_model
-from .metrics import LOWER_IS_BETTER, model_output, regression_of, rounded, score
+from .metrics import (
+    LOWER_IS_BETTER,
+    model_output,
+    most_probable,
+    regression_of,
+    rounded,
+    score,
+)
+from .resampling import (
+    CLASSIFICATION_METRICS,
+    classification_table,
+    regression_metric,
+    regression_table,
+    resampled_sums,
+)
 from .train import features_and_target, tuned_hyperparameters, with_tuned
 
 # A part with fewer rows gives a metric too noisy to plot: it joins the part before it.
@@ -218,23 +232,40 @@ IN_TIME_RESAMPLES = 200
 
 def _resampled(params: Params, model: Any, frame: pd.DataFrame) -> tuple[float, ...]:
     """The gate metric of ``model`` on IN_TIME_RESAMPLES bootstrap resamples of ``frame``
-    (the model's output computed once)."""
+    (the model's output computed once; a metric of sums all at once, modeling/resampling.py)."""
     features, target = features_and_target(frame, params)
     output = model_output(params.problem_type, model, features)
+    metric = params.gate.metric
+    if metric in CLASSIFICATION_METRICS or metric in LOWER_IS_BETTER:
+        if params.problem_type == "classification":
+            truth = target.to_numpy(dtype=object)
+            table = classification_table(truth, most_probable(model, output))
+            # metrics.score averages over every class in the truth or the predictions
+            labels = np.ones(len(table.classes))
+        else:
+            truth = target.to_numpy(dtype=float)
+            table = regression_table(truth, output, np.zeros(len(truth)))
+        chunks = [whole for _, whole in resampled_sums(table, [], IN_TIME_RESAMPLES, params.seed)]
+        sums = np.concatenate(chunks[1:])  # the first is the rows as they are
+        if params.problem_type == "classification":
+            values = CLASSIFICATION_METRICS[metric](sums, labels, len(table.classes))
+        else:
+            values = regression_metric(metric, sums)
+        return tuple(float(value) for value in values)
     random = np.random.default_rng(params.seed)
-    values = []
+    resampled = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
-        for _ in range(IN_TIME_RESAMPLES):
+        for _ in range(IN_TIME_RESAMPLES):  # ROC AUC and R2: one resample at a time
             rows = random.integers(0, len(frame), len(frame))
             try:
                 scored = score(
                     params.problem_type, model, features.iloc[rows], target.iloc[rows], output[rows]
                 )
-                values.append(float(scored[params.gate.metric]))
+                resampled.append(float(scored[metric]))
             except ValueError:  # a resample with one class: no ROC AUC
-                values.append(math.nan)
-    return tuple(values)
+                resampled.append(math.nan)
+    return tuple(resampled)
 
 
 def staleness_curve(frame: pd.DataFrame, params: Params) -> Curve:
