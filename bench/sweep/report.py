@@ -43,6 +43,7 @@ def _row(record: dict[str, Any]) -> str:
         VERDICTS[outcome["verdict"]],
         _metric(record),
         _score(record),
+        f"`{record['run']['commit']}`" if "run" in record else "-",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -110,8 +111,8 @@ def render(results: dict[str, Any] | None) -> str:
         f"not run {len(missing)} (of {len(DATASETS)}).",
         "",
         "| dataset | rows | columns | problem | seconds | verdict | metric: model vs "
-        "baseline | ML Test Score |",
-        "| --- | ---: | ---: | --- | ---: | --- | --- | --- |",
+        "baseline | ML Test Score | commit |",
+        "| --- | ---: | ---: | --- | ---: | --- | --- | --- | --- |",
         *(_row(records[d.name]) for d in DATASETS if d.name in records),
         "",
         "## Findings",
