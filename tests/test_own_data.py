@@ -341,7 +341,8 @@ def test_the_served_model_answers_a_row_of_the_data(adopted, name):
     params = _params(result.project)
     data = params["data"]
     features = data["features"]
-    columns = [*features["numeric"], *features["categorical"], *features["boolean"]]
+    columns = [*features["numeric"], *features["categorical"], *features["boolean"],
+               *features["datetime"]]  # fmt: skip
     raw = pd.read_csv(result.project / data["raw_path"])
     complete = raw.dropna(subset=[*columns, data["target"]])
     assert not complete.empty, "no row of the data has every feature"
