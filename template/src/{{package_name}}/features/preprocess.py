@@ -57,6 +57,7 @@ def build_preprocessor(
     *,
     native_categories: bool = False,
     one_hot_max_levels: int = 50,
+    regression: bool = False,
 ) -> Pipeline:
     """Return an unfitted transformer from raw feature columns to a numeric matrix.
 
@@ -66,7 +67,8 @@ def build_preprocessor(
     same reason a category with more than ``one_hot_max_levels`` levels in the training rows
     (a hundred airport codes) is target-encoded instead of one-hot encoded: one column per
     class (one for a regression) holding the level's mean target, cross-fitted on the
-    training rows so that the encoding does not leak each row's own target. Dates or times
+    training rows so that the encoding does not leak each row's own target (``regression``:
+    a numeric target, even of whole numbers, is one mean, not classes). Dates or times
     become their calendar parts (features/calendar.py), after every other column, so that
     the categories keep their positions.
     """
@@ -108,7 +110,10 @@ def build_preprocessor(
             [
                 ("as_text", as_text),
                 ("impute", SimpleImputer(strategy="most_frequent")),
-                ("encode", TargetEncoder()),
+                (
+                    "encode",
+                    TargetEncoder(target_type="continuous" if regression else "auto"),
+                ),
             ]
         )
         categorical_blocks = [

@@ -65,6 +65,7 @@ def build_model(params: Params) -> Pipeline:
         features.datetime,
         native_categories=native,
         one_hot_max_levels=params.schema_.max_categories,
+        regression=params.problem_type == "regression",
     )
     return Pipeline([("features", preprocessor), ("estimator", estimator)])
 
