@@ -48,6 +48,13 @@ def by_levels(
     return [name for name in columns if (frame[name].nunique() > max_levels) == many]
 
 
+def _imputer(strategy: str) -> SimpleImputer:
+    """An imputer that keeps a column empty in the training rows (a flag that did not exist
+    in the oldest rows), as a constant 0: dropping it would shift the columns after it, so
+    the categories' positions and the feature names would no longer match."""
+    return SimpleImputer(strategy=strategy, keep_empty_features=True)
+
+
 def build_preprocessor(
     numeric: Sequence[str],
     categorical: Sequence[str],
@@ -72,16 +79,14 @@ def build_preprocessor(
     become their calendar parts (features/calendar.py), after every other column, so that
     the categories keep their positions.
     """
-    numeric_steps = Pipeline(
-        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
-    )
+    numeric_steps = Pipeline([("impute", _imputer("median")), ("scale", StandardScaler())])
     # Levels as text first: a split whose rows hold only numbers is read as numbers, and
     # the API sends the level "4" as text (data/levels.py).
     as_text = FunctionTransformer(as_levels, feature_names_out="one-to-one")
     categorical_steps = Pipeline(
         [
             ("as_text", as_text),
-            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("impute", _imputer("most_frequent")),
             (
                 "encode",
                 # An unseen category becomes missing (NaN), which gradient boosting handles;
@@ -97,7 +102,7 @@ def build_preprocessor(
     boolean_steps = Pipeline(
         [
             ("as_float", FunctionTransformer(as_float, feature_names_out="one-to-one")),
-            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("impute", _imputer("most_frequent")),
         ]
     )
     categorical_blocks: list[tuple[str, Pipeline, object]]
@@ -109,7 +114,7 @@ def build_preprocessor(
         many_levels_steps = Pipeline(
             [
                 ("as_text", as_text),
-                ("impute", SimpleImputer(strategy="most_frequent")),
+                ("impute", _imputer("most_frequent")),
                 (
                     "encode",
                     TargetEncoder(target_type="continuous" if regression else "auto"),
@@ -123,7 +128,7 @@ def build_preprocessor(
     calendar_steps = Pipeline(
         [
             ("parts", CalendarFeatures()),
-            ("impute", SimpleImputer(strategy="median")),
+            ("impute", _imputer("median")),
             ("scale", StandardScaler()),
         ]
     )
