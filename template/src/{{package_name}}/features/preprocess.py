@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     FunctionTransformer,
@@ -65,6 +66,7 @@ def build_preprocessor(
     native_categories: bool = False,
     one_hot_max_levels: int = 50,
     regression: bool = False,
+    seed: int = 0,
 ) -> Pipeline:
     """Return an unfitted transformer from raw feature columns to a numeric matrix.
 
@@ -75,7 +77,8 @@ def build_preprocessor(
     (a hundred airport codes) is target-encoded instead of one-hot encoded: one column per
     class (one for a regression) holding the level's mean target, cross-fitted on the
     training rows so that the encoding does not leak each row's own target (``regression``:
-    a numeric target, even of whole numbers, is one mean, not classes). Dates or times
+    a numeric target, even of whole numbers, is one mean, not classes; ``seed`` shuffles the
+    rows into its folds, so that training is repeatable). Dates or times
     become their calendar parts (features/calendar.py), after every other column, so that
     the categories keep their positions.
     """
@@ -117,7 +120,11 @@ def build_preprocessor(
                 ("impute", _imputer("most_frequent")),
                 (
                     "encode",
-                    TargetEncoder(target_type="continuous" if regression else "auto"),
+                    TargetEncoder(
+                        target_type="continuous" if regression else "auto",
+                        # Not stratified: a rare class would only draw a warning.
+                        cv=KFold(5, shuffle=True, random_state=seed),
+                    ),
                 ),
             ]
         )

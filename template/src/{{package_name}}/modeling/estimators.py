@@ -66,6 +66,7 @@ def build_model(params: Params) -> Pipeline:
         native_categories=native,
         one_hot_max_levels=params.schema_.max_categories,
         regression=params.problem_type == "regression",
+        seed=params.seed,
     )
     return Pipeline([("features", preprocessor), ("estimator", estimator)])
 
