@@ -40,6 +40,19 @@ def test_false_alarm_rate_over_undrifted_windows_stays_within_the_configured_lev
     assert figures["false_alarm_rate"] <= figures["alpha"], figures
 
 
+def test_quality_false_alarm_rate_over_healthy_labelled_windows_stays_within_its_level(
+    calibration,
+):
+    """Windows of held-out rows with their true labels: the bootstrap rule of monitor-7 raises
+    an alert in at most quality.alpha of them (a window of 100 once alerted on noise alone)."""
+    project, figures = calibration
+    params = yaml.safe_load((project / "params.yaml").read_text())["monitoring"]["quality"]
+    assert figures["quality_windows"] >= 100, figures
+    assert figures["quality_window_rows"] >= params["min_labels"], figures
+    assert figures["quality_alpha"] == params["alpha"]
+    assert figures["quality_false_alarm_rate"] <= figures["quality_alpha"], figures
+
+
 def test_every_continuous_feature_shifted_by_one_std_is_detected(calibration):
     _, figures = calibration
     shifts = figures["smallest_detected_shift_std"]
@@ -53,6 +66,10 @@ def test_the_docs_quote_the_measured_figures(calibration):
     alarms, windows = figures["false_alarms"], figures["windows"]
     assert f"{alarms} of {windows} undrifted windows ({alarms / windows:.1%})" in doc
     assert f"a reference of {figures['reference_rows']}, windows of {figures['window_rows']}" in doc
+    alarms, windows = figures["quality_false_alarms"], figures["quality_windows"]
+    assert f"{alarms} of {windows} healthy labelled windows ({alarms / windows:.1%})" in doc
+    held_out = figures["quality_held_out_rows"]
+    assert f"windows of {figures['quality_window_rows']} of its {held_out}" in doc
     quoted = dict(re.findall(r"^\| `(\w+)` \| ([\d.]+) \|$", doc, flags=re.MULTILINE))
     shifts = figures["smallest_detected_shift_std"]
     assert quoted == {column: str(shift) for column, shift in shifts.items()}

@@ -323,6 +323,7 @@ class QualityParams(_Strict):
     min_labels: int = Field(default=30, ge=1)
     max_regression: float = Field(default=0.1, ge=0)  # share of the test metric
     floor: float | None = None  # the gate metric's worst acceptable value on served data
+    alpha: float = Field(default=0.05, gt=0, lt=1)  # false-alarm rate of a bootstrap rule
 
 
 class MonitoringParams(_Strict):

@@ -15,7 +15,11 @@ partitions:
   that adding ``k`` standard deviations to that feature in the window gets it named in at least
   80% of the windows, next to the window's other tests under Holm's procedure. The predictions
   are not recomputed for the shifted window, which can only make the figure larger: it errs on
-  the safe side.
+  the safe side;
+- the quality check's false-alarm rate: windows of labelled held-out rows (the validation and
+  test splits, which the model never fitted), drawn without replacement, are healthy by
+  construction; each is judged by the quality rule (quality.py: the bootstrap p-value of
+  ``max_regression``) against the metric on all held-out rows, and any alert is a false alarm.
 
 ``python -m <package>.monitoring.calibration`` prints both as JSON (the template's own tests
 run it on the demo data, and docs/monitoring.md quotes what it printed).
@@ -40,6 +44,7 @@ from ..modeling.registry import load_verified_model, model_version
 from .checks import PREDICTION
 from .drift import DriftTest, check_drift, compare, drift_tests, holm, numbers
 from .invariants import missing_rates
+from .quality import metrics_of, p_values, resampled
 from .records import Window, window_from_records
 from .reference import Reference, build_reference, plain, reference_from_dict
 from .stability import check_stability
@@ -128,8 +133,46 @@ def _named_after_shift(
     return any(test.subject == column and test.drifted for test in decided)
 
 
+def calibrate_quality(
+    served: _Served, held_out: np.ndarray, reference: Reference, params: Params, windows: int
+) -> dict[str, Any]:
+    """The quality rule's false alarms over ``windows`` healthy windows of held-out rows."""
+    settings, metric, target = params.monitoring.quality, params.gate.metric, params.data.target
+    frame = pd.DataFrame(
+        {
+            "prediction": pd.Series(served.predictions, dtype=object),
+            "probabilities": pd.Series(served.probabilities, dtype=object),
+            target: served.rows[target],
+        }
+    ).iloc[held_out]
+    size = min(params.monitoring.window.last, len(frame) // 2)
+    if size < settings.min_labels:
+        return {"quality_windows": 0, "quality_window_rows": size}
+    yardstick = metrics_of(frame, reference, target)[metric]
+    random = np.random.default_rng(1)
+    alarms = 0
+    for seed in range(windows):
+        window = frame.iloc[random.choice(len(frame), size, replace=False)]
+        values = resampled(window, reference, target, metric, seed=seed)
+        passed = p_values(metric, values, yardstick, settings.max_regression, None)
+        alarms += passed["regression"] is not None and passed["regression"] < settings.alpha
+    return {
+        "quality_windows": windows,
+        "quality_window_rows": size,
+        "quality_held_out_rows": len(frame),
+        "quality_alpha": settings.alpha,
+        "quality_false_alarms": alarms,
+        "quality_false_alarm_rate": round(alarms / windows, 4),
+    }
+
+
 def calibrate(
-    params: Params, root: Path = Path(), windows: int = 200, shift_windows: int = 50, seed: int = 0
+    params: Params,
+    root: Path = Path(),
+    windows: int = 200,
+    shift_windows: int = 50,
+    seed: int = 0,
+    quality_windows: int = 100,
 ) -> dict[str, Any]:
     """The false-alarm rate over ``windows`` undrifted windows, and the smallest detected shift
     of each numeric feature with many distinct values over ``shift_windows`` windows."""
@@ -190,6 +233,13 @@ def calibrate(
         - len(params.data.features.datetime)
         + 1,
         "prediction_subject": PREDICTION,
+        **calibrate_quality(
+            served,
+            np.arange(len(splits[0]), len(rows)),
+            partitions[0][0],
+            params,
+            quality_windows,
+        ),
     }
 
 

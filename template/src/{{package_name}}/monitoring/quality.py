@@ -4,9 +4,17 @@ Labels come as a CSV or JSON Lines file with a ``request_id`` column (the id the
 in ``X-Request-ID``; record ``i`` of a batch request is ``<id>:i``) and the target column. The
 labelled records of the window are scored with the problem type's metrics (modeling/metrics.py,
 the ones the test set was scored with), over the whole window and per
-``monitoring.quality.period``. An alert is raised when the gate's metric over the window is
-worse than the offline test metric by more than ``max_regression`` (a share of the test value,
-so the rule means the same for F1 and for an RMSE in grams), or worse than ``floor`` when set.
+``monitoring.quality.period``.
+
+A metric on a few hundred labelled records is noisy (an RMSE of a heavy-tailed price moves by
+a third between two samples of 100), so the window's value alone must not raise an alert. The
+rule is judged on ``RESAMPLES`` bootstrap resamples of the labelled records: an alert is raised
+when fewer than ``monitoring.quality.alpha`` of them keep the gate's metric within
+``max_regression`` of the offline test metric (a share of the test value, so the rule means
+the same for F1 and for an RMSE in grams), or at or above ``floor`` when set. That share is
+the rule's bootstrap p-value: a window whose true quality is within the limit raises an alert
+in at most about ``alpha`` of windows (calibration.py measures it). Below ``min_labels``
+labelled records the check is skipped and says so.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from .reference import Reference
 
 ITEM = "monitor-7"
 REQUEST_ID = "request_id"
+RESAMPLES = 400
+SEED = 0  # the same window gives the same verdict on every run
 
 
 def read_labels(path: Path, target: str) -> pd.DataFrame:
@@ -71,17 +81,104 @@ def _probabilities(frame: pd.DataFrame, classes: list[str]) -> np.ndarray:
     return np.asarray(rows, dtype=float)
 
 
+def _scored(
+    frame: pd.DataFrame, reference: Reference, target: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled records' true values and the model's output, as the metrics read them."""
+    if reference.problem_type == "regression":
+        return frame[target].to_numpy(dtype=float), frame["prediction"].to_numpy(dtype=float)
+    actual = frame[target].map(lambda value: str(value)).to_numpy(dtype=object)
+    return actual, _probabilities(frame, reference.classes)
+
+
+def _score(reference: Reference, actual: np.ndarray, output: np.ndarray) -> dict[str, float]:
+    if reference.problem_type == "regression":
+        return score("regression", None, pd.DataFrame(), pd.Series(actual), output)
+    model = SimpleNamespace(classes_=np.asarray(reference.classes, dtype=object))
+    return score("classification", model, pd.DataFrame(), pd.Series(actual), output)
+
+
 def metrics_of(frame: pd.DataFrame, reference: Reference, target: str) -> dict[str, float]:
     """The problem type's metrics over labelled records (ValueError if they cannot be computed,
     e.g. a ROC AUC over a single class)."""
-    if reference.problem_type == "regression":
-        output = frame["prediction"].to_numpy(dtype=float)
-        return rounded(score("regression", None, frame, frame[target].astype(float), output))
-    model = SimpleNamespace(classes_=np.asarray(reference.classes, dtype=object))
-    actual = frame[target].map(lambda value: str(value))
-    return rounded(
-        score("classification", model, frame, actual, _probabilities(frame, reference.classes))
+    return rounded(_score(reference, *_scored(frame, reference, target)))
+
+
+def fast_metric(metric: str, actual: np.ndarray, predicted: np.ndarray) -> float | None:
+    """The threshold metrics of modeling/metrics.py from numpy sums, as scikit-learn defines
+    them (macro averages over the classes in either array, 0 where undefined): a bootstrap
+    of hundreds of resamples then takes milliseconds. None for a metric that needs the
+    probabilities (ROC AUC)."""
+    if metric in ("mae", "rmse", "r2"):
+        error = predicted - actual
+        if metric == "mae":
+            return float(np.mean(np.abs(error)))
+        if metric == "rmse":
+            return float(np.sqrt(np.mean(error**2)))
+        spread = float(np.sum((actual - actual.mean()) ** 2))
+        return 1.0 - float(np.sum(error**2)) / spread if spread > 0 else None
+    if metric == "accuracy":
+        return float(np.mean(actual == predicted))
+    if metric not in ("precision_macro", "recall_macro", "f1_macro"):
+        return None
+    labels = np.union1d(actual, predicted)
+    hits = (actual[:, None] == labels) & (predicted[:, None] == labels)
+    tp = hits.sum(axis=0).astype(float)
+    given, found = (
+        (predicted[:, None] == labels).sum(axis=0),
+        (actual[:, None] == labels).sum(axis=0),
     )
+    denominator = {"precision_macro": given, "recall_macro": found, "f1_macro": given + found}
+    share = np.divide(
+        tp * (2 if metric == "f1_macro" else 1),
+        denominator[metric],
+        out=np.zeros(len(labels)),
+        where=denominator[metric] > 0,
+    )
+    return float(share.mean())
+
+
+def resampled(
+    frame: pd.DataFrame, reference: Reference, target: str, metric: str, seed: int = SEED
+) -> np.ndarray:
+    """``metric`` on ``RESAMPLES`` bootstrap resamples of the labelled records; a resample on
+    which it cannot be computed (one class only, for a ROC AUC) is left out."""
+    actual, output = _scored(frame, reference, target)
+    predicted = output
+    if reference.problem_type != "regression":
+        predicted = np.asarray(reference.classes, dtype=object)[output.argmax(axis=1)]
+    random = np.random.default_rng(seed)
+    values = []
+    for _ in range(RESAMPLES):
+        rows = random.integers(0, len(frame), len(frame))
+        value = fast_metric(metric, actual[rows], predicted[rows])
+        if value is None:
+            try:
+                value = _score(reference, actual[rows], output[rows])[metric]
+            except ValueError:
+                continue
+        values.append(value)
+    return np.asarray(values, dtype=float)
+
+
+def p_values(
+    metric: str, values: np.ndarray, test_value: float, max_regression: float, floor: float | None
+) -> dict[str, float | None]:
+    """The share of resampled values that pass each rule: within ``max_regression`` of the
+    test value, and not worse than ``floor``. A small share is evidence the rule is broken."""
+    if not len(values):
+        return {"regression": None, "floor": None}
+    if test_value:
+        worse = np.array([regression_of(metric, v, test_value) for v in values]) / abs(test_value)
+        within = float(np.mean(worse <= max_regression))
+    else:
+        within = 1.0  # a test value of 0 has no share to be worse by
+    above = (
+        None
+        if floor is None
+        else float(np.mean([is_improvement(metric, v, floor, 0.0) for v in values]))
+    )
+    return {"regression": within, "floor": above}
 
 
 def _offline(root: Path, params: Params) -> dict[str, float]:
@@ -146,28 +243,50 @@ def check_quality(
             except ValueError as error:
                 entry["error"] = str(error)
         periods.append(entry)
-    details.update({"window": live, "offline": offline, "periods": periods})
-    alerts = []
     value, test_value = live[metric], offline[metric]
+    values = resampled(frame, reference, target, metric)
+    passed = p_values(metric, values, test_value, settings.max_regression, settings.floor)
+    interval = (
+        [round(float(bound), 6) for bound in np.quantile(values, [0.025, 0.975])]
+        if len(values)
+        else None
+    )
+    details.update(
+        {
+            "window": live,
+            "offline": offline,
+            "periods": periods,
+            "alpha": settings.alpha,
+            "resamples": len(values),
+            "interval_95": interval,
+            "p_values": passed,
+        }
+    )
+    alerts = []
     worse = regression_of(metric, value, test_value) / abs(test_value) if test_value else 0.0
-    if worse > settings.max_regression:
+    if passed["regression"] is not None and passed["regression"] < settings.alpha:
         alerts.append(
             Alert(
                 "quality",
                 metric,
                 f"{metric} on {len(frame)} labelled records is {value:.4g}, {worse:.1%} worse than "
-                f"the test set's {test_value:.4g} (limit {settings.max_regression:.0%})",
+                f"the test set's {test_value:.4g} (limit {settings.max_regression:.0%}; "
+                f"bootstrap p-value {passed['regression']:.3g} < {settings.alpha:g})",
                 "retrain",
             )
         )
-    if settings.floor is not None and not is_improvement(metric, value, settings.floor, 0.0):
+    if passed["floor"] is not None and passed["floor"] < settings.alpha:
         alerts.append(
             Alert(
                 "quality",
                 metric,
-                f"{metric} on served data is {value:.4g}, worse than the floor {settings.floor:g}",
+                f"{metric} on served data is {value:.4g}, worse than the floor {settings.floor:g} "
+                f"(bootstrap p-value {passed['floor']:.3g} < {settings.alpha:g})",
                 "retrain",
             )
         )
-    summary = f"{metric} {value:.4g} on {len(frame)} labelled records (test set {test_value:.4g})"
+    spread = f", 95% interval {interval[0]:.4g} to {interval[1]:.4g}" if interval else ""
+    summary = (
+        f"{metric} {value:.4g} on {len(frame)} labelled records{spread} (test set {test_value:.4g})"
+    )
     return result("quality", ITEM, summary, details, alerts)
