@@ -30,6 +30,7 @@ its units.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -259,6 +260,24 @@ def error_rate_rule(max_gap: float) -> Rule:
     return lambda figures: np.asarray(figures["error_rate_gap"] <= max_gap)
 
 
+def enough_resamples(
+    columns: dict[str, pd.Series], min_rows: int, rules: int, alpha: float, at_least: int
+) -> int:
+    """At least ``at_least`` resamples, and enough for Holm's procedure to reject anything.
+
+    A bootstrap p-value is never below 1 / (1 + resamples), and Holm's first threshold is
+    alpha over the number of comparisons: with 64 features in three bins each, 1,000
+    resamples could never fail a slice, however bad. Twice the resamples that threshold
+    needs lets a group that fails the rule in (nearly) every resample be rejected.
+    """
+    comparisons = rules * sum(
+        int(((counts >= min_rows) & (counts <= len(names) - min_rows)).sum())
+        for names in columns.values()
+        for counts in [names.value_counts()]
+    )
+    return max(at_least, math.ceil(2 * comparisons / alpha))
+
+
 def compare_groups(
     one: Scorer,
     columns: dict[str, pd.Series],
@@ -358,14 +377,13 @@ def _overall(one: Scorer) -> float | None:
     return _round(one.value(whole)[0])
 
 
-def _header(params: Params, one: Scorer, rows: int) -> dict[str, Any]:
+def _header(params: Params, one: Scorer, rows: int, resamples: int) -> dict[str, Any]:
     """What every group report starts with: the metric, its scale, the rows judged and how."""
-    settings = params.evaluate.slices
     report: dict[str, Any] = {"metric": one.metric}
     if one.metric in LOWER_IS_BETTER:
         report["scale"] = one.scale
     report.update({"overall": _overall(one), "rows": rows})
-    return report | {"alpha": settings.alpha, "resamples": settings.resamples}
+    return report | {"alpha": params.evaluate.slices.alpha, "resamples": resamples}
 
 
 def slice_report(
@@ -384,21 +402,18 @@ def slice_report(
         column: groups_of(judged.frame[column], bins)
         for column in [*features.categorical, *features.boolean, *features.numeric]
     }
-    slices = compare_groups(
-        one,
-        {column: names for column, (names, _) in grouped.items()},
-        settings.min_rows,
-        rules,
-        settings.resamples,
-        params.seed,
+    columns = {column: names for column, (names, _) in grouped.items()}
+    resamples = enough_resamples(
+        columns, settings.min_rows, len(rules), settings.alpha, settings.resamples
     )
+    slices = compare_groups(one, columns, settings.min_rows, rules, resamples, params.seed)
     for column, (_, bounds) in grouped.items():
         for name, (low, high) in bounds.items():
             if name in slices[column]:
                 slices[column][name].update({"from": low, "to": high})
     every = [entry for entries in slices.values() for entry in entries.values()]
     failed = decide(every, list(rules), settings.alpha)
-    return _header(params, one, len(judged.frame)) | {
+    return _header(params, one, len(judged.frame), resamples) | {
         "max_gap": settings.max_gap,
         "judged": sum(entry["judged"] for entry in every),
         "failed": failed,
@@ -430,8 +445,11 @@ def inclusion_report(
         "error_rate_gap": error_rate_rule(settings.max_error_rate_gap),
     }
     names, bounds = groups_of(judged.frame[settings.attribute], settings.bins)
-    resamples = params.evaluate.slices.resamples
     attribute = {settings.attribute: names}
+    slices = params.evaluate.slices
+    resamples = enough_resamples(
+        attribute, settings.min_rows, len(rules), slices.alpha, slices.resamples
+    )
     groups = compare_groups(one, attribute, settings.min_rows, rules, resamples, params.seed)[
         settings.attribute
     ]
@@ -439,7 +457,7 @@ def inclusion_report(
         if name in groups:
             groups[name].update({"from": low, "to": high})
     failed = decide(list(groups.values()), list(rules), params.evaluate.slices.alpha)
-    report = {"attribute": settings.attribute} | _header(params, one, len(judged.frame))
+    report = {"attribute": settings.attribute} | _header(params, one, len(judged.frame), resamples)
     judged_groups = [entry for entry in groups.values() if entry["judged"]]
     largest = {
         key: max((e[field] for e in judged_groups if e[field] is not None), default=None)
