@@ -76,8 +76,8 @@ def test_the_docs_quote_the_measured_figures(calibration):
 
 
 def test_make_monitor_runs_the_command_and_names_an_empty_window(built):
-    """`make monitor` passes SINCE on; a window in the future is empty whether or not another
-    test served traffic here, and the one-line error names the log folder."""
+    """`make monitor` passes SINCE on; a window in the future is empty, and the one-line
+    error names the log folder."""
     project, _ = built("defaults")
     result = run(["make", "monitor", "SINCE=2999-01-01"], project, check=False)
     assert result.returncode != 0

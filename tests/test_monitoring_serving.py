@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .helpers import project_env, read_answers, run
+from .helpers import copy_installed, project_env, read_answers, run
 from .server import free_port, running_server
 
 PROMTOOL = shutil.which("promtool")
@@ -111,7 +111,8 @@ def _evaluated_rules(prometheus: str, timeout: float = 60) -> dict[str, str]:
 @pytest.mark.slow
 @needs_prometheus
 def test_prometheus_scrapes_the_model_metrics_of_the_running_api(built, tmp_path):
-    project, _ = built("defaults")
+    # A copy: the server writes its prediction log into the project it serves.
+    project = copy_installed(built("defaults")[0], tmp_path / "project")
     slug = read_answers(project)["project_slug"]
     api_port, prometheus_port = free_port(), free_port()
     serve = [str(project / ".venv" / "bin" / slug), "serve", "--port", str(api_port)]
