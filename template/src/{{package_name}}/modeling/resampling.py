@@ -2,11 +2,12 @@
 
 Every metric compared across groups (modeling/slices.py) is a function of sums of per-row
 quantities: the confusion counts of a classification; the count, absolute and squared
-errors, absolute targets and large errors of a regression. So one bootstrap resample is one
-vector of Poisson(1) row weights (each row drawn a random number of times, as a resample
-with replacement draws it), and the sums of every group, and of the whole sample, follow
-from one sparse product; the rest of the rows is the whole less the group. A thousand
-resamples of twenty thousand rows take about a second, whatever the number of groups.
+errors, absolute targets, large errors, targets and squared targets of a regression. So one
+bootstrap resample is one vector of Poisson(1) row weights (each row drawn a random number of
+times, as a resample with replacement draws it), and the sums of every group, and of the
+whole sample, follow from one sparse product; the rest of the rows is the whole less the
+group. A thousand resamples of twenty thousand rows take about a second, whatever the number
+of groups.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import numpy as np
 from scipy import sparse
 
 # Regression columns of the per-row table.
-COUNT, ABSOLUTE, SQUARED, LEVEL, LARGE = range(5)
-REGRESSION_COLUMNS = 5
+COUNT, ABSOLUTE, SQUARED, LEVEL, LARGE, TARGET, TARGET_SQUARED = range(7)
+REGRESSION_COLUMNS = 7
 # Resamples are drawn in chunks whose sums hold at most this many numbers (memory stays small).
 CHUNK_CELLS = 4_000_000
 
@@ -49,10 +50,15 @@ def classification_table(truth: np.ndarray, predicted: np.ndarray) -> RowTable:
 
 
 def regression_table(truth: np.ndarray, predicted: np.ndarray, large: np.ndarray) -> RowTable:
-    """Five entries per row: 1, its absolute error, its squared error, its absolute target,
-    and 1 when its error counts as large (``large``)."""
+    """Seven entries per row: 1, its absolute error, its squared error, its absolute target,
+    1 when its error counts as large (``large``), and its target and squared target less the
+    median target (a variance does not move with the target's level; its sums lose no
+    precision to a large one, such as a year or a timestamp)."""
     error = np.abs(truth - predicted)
-    values = np.column_stack([np.ones(len(truth)), error, error**2, np.abs(truth), large])
+    centred = truth - (np.median(truth) if len(truth) else 0.0)
+    values = np.column_stack(
+        [np.ones(len(truth)), error, error**2, np.abs(truth), large, centred, centred**2]
+    )
     columns = np.tile(np.arange(REGRESSION_COLUMNS), (len(truth), 1))
     return RowTable(columns, values.astype(float), REGRESSION_COLUMNS, np.array([]))
 
@@ -149,6 +155,19 @@ def regression_metric(metric: str, sums: np.ndarray) -> np.ndarray:
 def relative(metric: str, sums: np.ndarray) -> np.ndarray:
     """MAE or RMSE as a share of the rows' mean absolute target (WAPE, CV(RMSE))."""
     return _ratio(regression_metric(metric, sums), _ratio(sums[..., LEVEL], sums[..., COUNT]))
+
+
+def relative_to_spread(metric: str, sums: np.ndarray) -> np.ndarray:
+    """MAE or RMSE as a share of the rows' standard deviation of the target: the part of
+    the target's spread the model leaves unexplained (an RMSE of 1 SD: no better than the
+    rows' own mean; a slice whose target does not vary at all and is missed: infinite)."""
+    count = sums[..., COUNT]
+    mean = _ratio(sums[..., TARGET], count)
+    variance = np.maximum(_ratio(sums[..., TARGET_SQUARED], count) - mean**2, 0.0)
+    error = regression_metric(metric, sums)
+    spread = np.sqrt(variance)
+    ratio = _ratio(error, spread)
+    return np.asarray(np.where((spread <= 0) & (error > 0), np.inf, ratio))
 
 
 def large_error_rate(sums: np.ndarray) -> np.ndarray:

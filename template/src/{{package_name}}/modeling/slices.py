@@ -17,15 +17,18 @@ good on every group fails any of them at ``alpha``. A group (or its rest) with f
 ``min_rows`` rows is reported but not judged. The groups are judged on a seeded sample of at
 most ``evaluate.slices.max_rows`` test rows, so the cost does not grow with the data.
 
-A regression's error on a positive target is compared twice: in the target's units and as
-a share of each side's mean absolute target (WAPE for the MAE, CV(RMSE) for the RMSE), and a
-group fails only when it is worse on both. Prices, masses and counts spread more as they
-grow: the most expensive quarter of the houses has several times the absolute error of the
-rest while being predicted as well for what they cost; and where the errors do not grow with
-the target, the cheapest rows have the largest error relative to their price while being
-predicted as well in money. A group that is really served worse is worse on both scales. A
-target that can be zero or negative has no level to divide by: its errors are compared in
-its units.
+A regression's error is compared on every scale that can excuse it, and a group fails only
+when it is worse on all of them: in the target's units; as a share of each side's mean
+absolute target (WAPE for the MAE, CV(RMSE) for the RMSE) when the target is positive; and as
+a share of each side's own spread of the target (its standard deviation). Prices, masses and
+counts spread more as they grow: the most expensive quarter of the houses has several times
+the absolute error of the rest while being predicted as well for what they cost; where the
+errors do not grow with the target, the cheapest rows have the largest error relative to
+their price while being predicted as well in money; and a group whose target varies for
+reasons no column records (the salaries of the most senior staff) is predicted no worse, for
+how much its target varies, than the rest. A group that is really served worse (errors a
+model could avoid) is worse on every scale. A target that can be zero or negative has no
+level to divide by: its errors are compared in its units and relative to its spread.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from .resampling import (
     regression_metric,
     regression_table,
     relative,
+    relative_to_spread,
     resampled_sums,
 )
 
@@ -62,7 +66,14 @@ GROUP_METRICS: dict[ProblemType, tuple[str, ...]] = {
 }
 DIGITS = 6  # rounded so that reruns write identical files
 # How a regression's errors are compared (``scale`` in the reports).
-RELATIVE = "the smaller gap: in the target's units, or relative to each side's mean target"
+RELATIVE = (
+    "the smallest gap: in the target's units, relative to each side's mean target, or "
+    "relative to each side's standard deviation of the target"
+)
+SPREAD = (
+    "the smaller gap: in the target's units, or relative to each side's standard deviation "
+    "of the target"
+)
 ABSOLUTE = "in the target's units"
 
 
@@ -90,7 +101,7 @@ class Scorer:
 
     metric: str
     table: RowTable
-    scale: str  # RELATIVE or ABSOLUTE (always ABSOLUTE for a classification: a share)
+    scale: str  # RELATIVE, SPREAD or ABSOLUTE (always ABSOLUTE for a classification: a share)
     min_class_rows: int
 
     def value(self, sums: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
@@ -123,17 +134,21 @@ class Scorer:
     def gap(self, group: np.ndarray, rest: np.ndarray) -> np.ndarray:
         """How much worse the group (its sums) is than the rest: in the metric's units for a
         share (accuracy, F1; a macro average over the classes both have enough rows of); for
-        an error (MAE, RMSE) as a share of the rest's error, and on
-        the RELATIVE scale the smaller of that and the same gap between errors taken relative
-        to each side's mean target."""
+        an error (MAE, RMSE) as a share of the rest's error, and on the SPREAD and RELATIVE
+        scales the smallest of that and the same gap between errors taken relative to each
+        side's standard deviation of the target (and, RELATIVE, to its mean target). A scale
+        that cannot be computed (no spread on either side) is left out (``fmin``)."""
         if self.metric not in LOWER_IS_BETTER:
             own, others = self._shared_labels(group, rest)
             return np.asarray(self.value(rest, others) - self.value(group, own))
         gap = _excess(self.value(group), self.value(rest))
+        if self.scale in (SPREAD, RELATIVE):
+            spreads = relative_to_spread(self.metric, group), relative_to_spread(self.metric, rest)
+            gap = np.fmin(gap, _excess(*spreads))
         if self.scale == RELATIVE:
             shares = relative(self.metric, group), relative(self.metric, rest)
-            gap = np.minimum(gap, _excess(*shares))
-        return gap
+            gap = np.fmin(gap, _excess(*shares))
+        return np.asarray(gap)
 
     def figures(self, group: np.ndarray, rest: np.ndarray) -> dict[str, np.ndarray]:
         """Each group's figures against the rest of the rows."""
@@ -148,9 +163,11 @@ class Scorer:
 
 
 def _excess(group: np.ndarray, rest: np.ndarray) -> np.ndarray:
-    """group / rest - 1: infinite when the rest has no error and the group has some."""
-    excess = group - rest
-    ratio = np.divide(excess, rest, out=np.zeros_like(excess), where=rest > 0)
+    """group / rest - 1: infinite when the rest has no error and the group has some; NaN
+    (no verdict on this scale) when both are infinite or the rest alone is."""
+    with np.errstate(invalid="ignore"):  # inf - inf, inf / inf: NaN, as documented
+        excess = group - rest
+        ratio = np.divide(excess, rest, out=np.zeros_like(excess), where=rest > 0)
     return np.asarray(np.where((rest <= 0) & (excess > 0), np.inf, ratio))
 
 
@@ -162,7 +179,7 @@ def scorer(params: Params, truth: np.ndarray, predicted: np.ndarray) -> Scorer:
         return Scorer(metric, classification_table(truth, predicted), ABSOLUTE, min_class_rows)
     factor = params.evaluate.inclusion.large_error_factor
     large = error_flags("regression", truth, predicted, factor)
-    scale = RELATIVE if len(truth) and float(np.min(truth)) > 0 else ABSOLUTE
+    scale = RELATIVE if len(truth) and float(np.min(truth)) > 0 else SPREAD
     return Scorer(metric, regression_table(truth, predicted, large), scale, min_class_rows)
 
 
