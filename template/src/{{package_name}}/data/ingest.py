@@ -66,7 +66,9 @@ def read_raw(raw_path: Path) -> pd.DataFrame:
     if not path.exists():
         raise SourceError(f"{path} not found: run the 'ingest' stage (dvc repro ingest) first")
     try:
-        return pd.read_csv(path, low_memory=False)
+        # copy(): pandas 3 reads each column into a block of its own, and adding one more
+        # column to a frame of over 100 (a test's planted column) warns that it is fragmented.
+        return pd.read_csv(path, low_memory=False).copy()
     except pd.errors.EmptyDataError as error:
         raise SourceError(f"{path} is empty: expected a header line and rows") from error
     except (pd.errors.ParserError, UnicodeDecodeError) as error:

@@ -109,4 +109,4 @@ def write_splits(splits: Splits, output_dir: Path) -> None:
 
 def read_split(output_dir: Path, name: str) -> pd.DataFrame:
     """Read one split written by :func:`write_splits`."""
-    return pd.read_csv(output_dir / f"{name}.csv")
+    return pd.read_csv(output_dir / f"{name}.csv").copy()  # one block per dtype (read_raw)
