@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ from bench.sweep.datasets import BY_NAME, CATEGORIES, DATASETS, coverage
 
 # What changed since a finding, written by hand until the dataset is run again.
 FIXED = Path(__file__).with_name("fixed.md")
+# The checks' false alarms on the sweep's projects (bench/sweep/calibrate.py).
+FALSE_ALARMS = Path(__file__).resolve().parents[1] / "results" / "false_alarms.json"
 VERDICTS = {"green": "green", "gate": "stopped by the gate", "red": "**red**"}
 
 
@@ -112,6 +115,67 @@ def _speed(records: dict[str, Any], results: dict[str, Any] | None) -> list[str]
     return lines
 
 
+def _false_alarm_row(name: str, record: dict[str, Any], measured: dict[str, Any]) -> str:
+    groups, monitoring = measured.get("groups", {}), measured.get("monitoring", {})
+    checks, n = groups.get("checks", {}), groups.get("resamples", 100)
+
+    def check(name: str, kind: str) -> str:
+        figures = checks.get(name, {}).get(kind)
+        return f"{figures['failed']} of {n}" if figures else "-"
+
+    drift = (
+        f"{monitoring['false_alarms']} of {monitoring['windows']}"
+        if "false_alarms" in monitoring
+        else monitoring.get("error", "-")
+    )
+    quality = (
+        f"{monitoring['quality_false_alarms']} of {monitoring['quality_windows']}"
+        if monitoring.get("quality_windows")
+        else "-"
+    )
+    cells = [
+        f"`{name}`",
+        record.get("problem_type", "-"),
+        str(groups.get("rows", groups.get("error", "-"))),
+        check("slices", "permuted"),
+        check("slices", "resampled"),
+        check("inclusion", "permuted"),
+        check("inclusion", "resampled"),
+        check("staleness", "resampled"),
+        drift,
+        quality,
+        f"`{measured.get('commit')}`",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _false_alarms(records: dict[str, Any]) -> list[str]:
+    """Each check's failures on the sweep's projects with no planted defect."""
+    measured = json.loads(FALSE_ALARMS.read_text(encoding="utf-8")) if FALSE_ALARMS.exists() else {}
+    if not measured:
+        return ["Not measured yet (`bench/sweep/calibrate.py`)."]
+    lines = [
+        "Made by `uv run python bench/sweep/calibrate.py --work DIR` in the projects the "
+        "sweep built, with their own settings. Slices and inclusion: 100 test splits drawn "
+        "from the real one, *permuted* (each row's features drawn apart from its truth and "
+        "prediction: no group differs, every failure is a false alarm; Holm promises at most "
+        "5 of 100) and *resampled* (rows drawn whole: a failure is a false alarm or a real "
+        "difference). Staleness: 100 resampled curves (only with a time column). Drift: "
+        "windows drawn from the data the model was trained and judged on (every alert is a "
+        "false alarm). Quality: healthy labelled windows of held-out rows (alpha 0.05).",
+        "",
+        "| dataset | problem | test rows judged | slices: permuted | resampled "
+        "| inclusion: permuted | resampled | staleness | drift windows alerted "
+        "| quality windows alerted | commit |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for dataset in DATASETS:
+        if dataset.name in measured:
+            record = records.get(dataset.name, {})
+            lines.append(_false_alarm_row(dataset.name, record, measured[dataset.name]))
+    return lines
+
+
 def render(results: dict[str, Any] | None) -> str:
     records = (results or {}).get("datasets", {})
     runs = (results or {}).get("runs", [])
@@ -161,6 +225,7 @@ def render(results: dict[str, Any] | None) -> str:
     ]
     lines += findings or ["None: every dataset that ran is green."]
     lines += ["", "## Speed at 300,000 rows and more", "", *_speed(records, results)]
+    lines += ["", "## False alarms on healthy data", "", *_false_alarms(records)]
     if FIXED.exists():  # kept by hand: what changed since a finding, until the next run
         lines += ["", "## Fixed since these runs (not yet run again)", ""]
         lines += FIXED.read_text(encoding="utf-8").strip().splitlines()

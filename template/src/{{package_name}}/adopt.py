@@ -343,18 +343,26 @@ def _unrelated_to_target(
     stricter than the check's Holm over the features the model does not use, so a feature
     kept here is never called noise there for want of a relation.
     """
+    from .features.calendar import as_seconds
     from .features_check.association import ColumnKind as TestKind
     from .features_check.association import associations
 
     alpha = params.features_check.importance.alpha
-    if len(kinds) < 2:  # a lone feature is kept: without it there is no model to judge
+    dates = profile.features("datetime")
+    if len(kinds) + len(dates) < 2:  # a lone feature is kept: no model to judge without it
         return {}
-    columns = list(kinds)
+    # A date is tested as the moment it names, as data-2 tests it (features_check/importance.py)
     tests: dict[str, TestKind] = {
         name: "numeric" if kind == "numeric" else "categorical" for name, kind in kinds.items()
     }
+    tests.update(dict.fromkeys(dates, "numeric"))
+    columns = list(tests)
     found = associations(
-        labelled[columns], labelled[profile.target], tests, profile.problem_type, columns
+        as_seconds(labelled[columns], dates),
+        labelled[profile.target],
+        tests,
+        profile.problem_type,
+        columns,
     )
     if all(result.adjusted_p_value > alpha for result in found.values()):
         return {}  # too few rows to show any relation: training and data-2 will judge them
@@ -492,7 +500,10 @@ def _profile(
     for name, reason in screened.items():
         if name not in overrides.keep:
             advice = f"; `adopt --keep {name}` keeps it if it is known when predicting"
-            left_out[name] = reason + (advice if reason.startswith(LEAK) else "")
+            typed = [kind for kind in ("numeric", "categorical", "date")
+                     if name in getattr(overrides, kind)]  # fmt: skip
+            read_as = "".join(f"; read as {kind} (data.overrides.{kind})" for kind in typed)
+            left_out[name] = reason + read_as + (advice if reason.startswith(LEAK) else "")
     profile = profile_frame(
         frame,
         target,

@@ -68,6 +68,7 @@ _PERSON_WORDS = frozenset(
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _EMAIL_VALUE = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 EMAIL_SHARE = 0.5  # this share of a text column's values shaped like e-mail addresses
+THING_REPEATS = 5  # a value on this many rows is a category's level, not one person's name
 
 
 def name_words(name: str) -> list[str]:
@@ -104,6 +105,24 @@ def personal_by_values(values: pd.Series) -> str | None:
     return None
 
 
+def names_things(values: pd.Series) -> bool:
+    """True when a column's values repeat as a category's do: most rows hold a value that at
+    least ``THING_REPEATS`` rows share. A column called just "name" holding 32 pizza names
+    over 49,574 orders (or species, products, teams) names things; people's names barely
+    repeat."""
+    present = values.dropna().astype(str)
+    if present.empty:
+        return False
+    shared = present.map(present.value_counts()) >= THING_REPEATS
+    return bool(shared.mean() > 0.5)
+
+
 def looks_personal(name: str, values: pd.Series | None = None) -> str | None:
-    """Why column ``name`` (with ``values``, when given) looks like personal data, or None."""
-    return personal_by_name(name) or (None if values is None else personal_by_values(values))
+    """Why column ``name`` (with ``values``, when given) looks like personal data, or None.
+
+    A column called just "name" is a person's name unless its values repeat like a
+    category's (:func:`names_things`); a qualified one ("customer_name") always is."""
+    by_name = personal_by_name(name)
+    if by_name and name_words(name) == ["name"] and values is not None and names_things(values):
+        by_name = None
+    return by_name or (None if values is None else personal_by_values(values))
