@@ -15,13 +15,18 @@ import pytest
 from .helpers import copy_project
 
 LONG_NAME = "a_package_name_of_forty_characters_00000"
+LONG_SLUG = "a-project-slug-of-forty-characters-00000"  # in docstrings and messages
 
 
-@pytest.mark.parametrize("package_name", [LONG_NAME, "p"])
-def test_a_long_or_short_package_name_passes_ruff(template_clone, tmp_path, package_name):
-    assert len(LONG_NAME) == 40
+@pytest.mark.parametrize(("package_name", "slug"), [(LONG_NAME, LONG_SLUG), ("p", "p")])
+def test_a_long_or_short_package_name_passes_ruff(template_clone, tmp_path, package_name, slug):
+    assert len(LONG_NAME) == len(LONG_SLUG) == 40
     project = copy_project(
-        template_clone, tmp_path / "project", skip_tasks=True, package_name=package_name
+        template_clone,
+        tmp_path / "project",
+        skip_tasks=True,
+        package_name=package_name,
+        project_slug=slug,
     )
     for command in (["check", "--output-format", "concise", "."], ["format", "--check", "."]):
         ruff = [sys.executable, "-m", "ruff", *command]
