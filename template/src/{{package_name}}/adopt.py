@@ -258,6 +258,7 @@ def _report(
     *,
     strongest: str,
     overrides: OverrideParams,
+    rare: str,
 ) -> str:
     given = [
         f"{flag} " + ", ".join(f"`{name}`" for name in getattr(overrides, flag))
@@ -285,6 +286,7 @@ def _report(
             else "none found: the row order stands for time in the staleness curve"
         ),
         f"- Strongest single column (data/leakage.py): {strongest}",
+        *([f"- Rare classes: {rare}"] if rare else []),
         f"- Overrides (data.overrides, adopt's --exclude, --keep...): {'; '.join(given) or 'none'}",
         "",
         "| column | type | missing | distinct | used as | reason |",
@@ -303,6 +305,15 @@ def _report(
 LEAK = "suspected target leak"
 
 
+def _rare_classes(frame: Any, profile: Profile, params: Params) -> str:
+    """The report's line on the classes the split stage will leave out, or ""."""
+    from .data.split import describe_left_out, learnable_rows
+
+    minimum = params.split.min_class_rows
+    _, left_out = learnable_rows(frame, profile.target, profile.problem_type, minimum)
+    return describe_left_out(left_out, minimum) if left_out else ""
+
+
 def _screening_rows(frame: Any, profile: Profile, params: Params) -> tuple[Any, Any] | None:
     """The training and validation rows the pipeline will make (None: the data cannot be
     split; the split stage will say why)."""
@@ -317,6 +328,7 @@ def _screening_rows(frame: Any, profile: Profile, params: Params) -> tuple[Any, 
             test_size=params.split.test_size,
             val_size=params.split.val_size,
             seed=params.seed,
+            min_class_rows=params.split.min_class_rows,
         )
     except SplitError:
         return None
@@ -631,8 +643,9 @@ def adopt(
     metadata.write()
     report_path = params.adopt.report_path
     report = _report(
-        display_source(source), profile, gate, derived, strongest=strongest, overrides=chosen
-    )
+        display_source(source), profile, gate, derived, strongest=strongest, overrides=chosen,
+        rare=_rare_classes(frame, profile, params),
+    )  # fmt: skip
     write_text(report_path, report + inclusion + _metadata_report(metadata))
     return Adoption(profile, display_source(source), gate, derived, report_path, strongest)
 

@@ -115,6 +115,9 @@ class SplitParams(_Strict):
     test_size: float = Field(gt=0, lt=0.5)
     val_size: float = Field(gt=0, lt=0.5)
     output_dir: Path
+    # A class with fewer distinct labelled rows is left out: too rare to learn or judge (3 is
+    # the least that stratifies: one row for each split).
+    min_class_rows: int = Field(default=10, ge=3)
 
 
 class TrainParams(_Strict):

@@ -6,7 +6,7 @@ validation set. Splits are seeded and stratified for classification, so reruns a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +22,8 @@ class Splits:
     train: pd.DataFrame
     val: pd.DataFrame
     test: pd.DataFrame
+    # Classes too rare to learn or judge (split.min_class_rows), with their labelled rows.
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 class SplitError(ValueError):
@@ -47,6 +49,38 @@ def _check_classes(labels: pd.Series, target: str) -> None:
         )
 
 
+def rare_classes(labelled: pd.DataFrame, target: str, min_class_rows: int) -> list[str]:
+    """The classes of ``target`` with fewer than ``min_class_rows`` distinct labelled rows
+    (copies of a row do not count: they all land in one split), most frequent first."""
+    unique = labelled[~pd.util.hash_pandas_object(labelled, index=False).duplicated()]
+    counts = unique[target].astype(str).value_counts()
+    return [str(label) for label in counts[counts < min_class_rows].index]
+
+
+def learnable_rows(
+    frame: pd.DataFrame, target: str, problem_type: ProblemType, min_class_rows: int
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The labelled rows a model learns from and is judged on, and the rows per class left
+    out as too rare: a species caught once cannot be learnt, nor its predictions judged."""
+    labelled = frame.dropna(subset=[target]).reset_index(drop=True)
+    if problem_type != "classification":
+        return labelled, {}
+    rare = rare_classes(labelled, target, min_class_rows)
+    labels = labelled[target].astype(str)
+    left_out = {label: int((labels == label).sum()) for label in rare}
+    return labelled[~labels.isin(rare)].reset_index(drop=True), left_out
+
+
+def describe_left_out(left_out: dict[str, int], min_class_rows: int) -> str:
+    """One line naming the classes left out and why."""
+    shown = ", ".join(f"{label!r} ({rows})" for label, rows in left_out.items())
+    return (
+        f"{sum(left_out.values())} labelled row(s) of {len(left_out)} class(es) with fewer "
+        f"than split.min_class_rows={min_class_rows} distinct rows left out (too rare to "
+        f"learn or judge): {shown}"
+    )
+
+
 def split_frame(
     frame: pd.DataFrame,
     *,
@@ -55,11 +89,14 @@ def split_frame(
     test_size: float,
     val_size: float,
     seed: int,
+    min_class_rows: int | None = None,
 ) -> Splits:
     """Split labelled rows into train/val/test fractions.
 
     Exact duplicate rows always land in the same split, so a test row never has a copy in
-    training (which would inflate the test metrics).
+    training (which would inflate the test metrics). With ``min_class_rows`` (the pipeline's
+    split.min_class_rows) the rows of rarer classes are left out (:func:`learnable_rows`);
+    without it a class too rare to stratify is refused.
     """
     # Imported here: scikit-learn takes seconds to import, and the commands that only need
     # SplitError (adopt, the command line's error handling) should not pay for it.
@@ -67,11 +104,20 @@ def split_frame(
 
     if target not in frame:
         raise SplitError(f"target column '{target}' is not in the data")
-    labelled = frame.dropna(subset=[target]).reset_index(drop=True)
+    left_out: dict[str, int] = {}
+    if min_class_rows is None:
+        labelled = frame.dropna(subset=[target]).reset_index(drop=True)
+    else:
+        labelled, left_out = learnable_rows(frame, target, problem_type, min_class_rows)
     row_key = pd.util.hash_pandas_object(labelled, index=False)
     unique = labelled[~row_key.duplicated()]
     if problem_type == "classification":
-        _check_classes(unique[target].astype(str), target)
+        try:
+            _check_classes(unique[target].astype(str), target)
+        except SplitError as error:
+            if not left_out or min_class_rows is None:
+                raise
+            raise SplitError(f"{error}; {describe_left_out(left_out, min_class_rows)}") from None
 
     def stratify(part: pd.DataFrame) -> pd.Series | None:
         return part[target].astype(str) if problem_type == "classification" else None
@@ -98,6 +144,7 @@ def split_frame(
         labelled[assignment == "train"],
         labelled[assignment == "val"],
         labelled[assignment == "test"],
+        left_out,
     )
 
 

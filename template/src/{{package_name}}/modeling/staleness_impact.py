@@ -32,6 +32,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from ..atomic import write_csv, write_json
 from ..config import Params
 from ..data.ingest import read_raw
+from ..data.split import learnable_rows
 from .estimators import build_model
 from .metrics import (
     LOWER_IS_BETTER,
@@ -144,7 +145,7 @@ def sorted_by_target(target: pd.Series, problem_type: str) -> bool:
 def time_order(frame: pd.DataFrame, params: Params) -> TimeOrder:
     """The labelled rows oldest first, by the time column or by a simulated time."""
     target = params.data.target
-    labelled = frame.dropna(subset=[target]).reset_index(drop=True)
+    labelled, _ = learnable_rows(frame, target, params.problem_type, params.split.min_class_rows)
     column = params.time_column
     if column is not None:
         if column not in labelled:
