@@ -62,12 +62,6 @@ def score(
     probabilities = output
     classes = list(model.classes_)
     predictions = most_probable(model, probabilities)
-    if len(classes) == 2:
-        roc_auc = metrics.roc_auc_score(target, probabilities[:, 1])
-    else:
-        roc_auc = metrics.roc_auc_score(
-            target, probabilities, multi_class="ovr", average="macro", labels=classes
-        )
     return {
         "accuracy": float(metrics.accuracy_score(target, predictions)),
         "precision_macro": float(
@@ -77,8 +71,33 @@ def score(
             metrics.recall_score(target, predictions, average="macro", zero_division=0)
         ),
         "f1_macro": float(metrics.f1_score(target, predictions, average="macro", zero_division=0)),
-        "roc_auc": float(roc_auc),
+        "roc_auc": _roc_auc(target, probabilities, classes),
     }
+
+
+def _roc_auc(target: pd.Series, probabilities: np.ndarray, classes: list[Any]) -> float:
+    """ROC AUC: binary, or each class against the rest averaged (macro) over the classes the
+    rows hold. A window of served rows may lack some of 40 species, and a class without a
+    positive row has no AUC (scikit-learn warns and counts it as 0); NaN when no class has
+    both positive and negative rows."""
+    if len(classes) == 2:
+        if target.nunique() < 2:
+            return float("nan")
+        return float(metrics.roc_auc_score(target, probabilities[:, 1]))
+    present = set(target)
+    if present >= set(classes):
+        return float(
+            metrics.roc_auc_score(
+                target, probabilities, multi_class="ovr", average="macro", labels=classes
+            )
+        )
+    truth = target.to_numpy()
+    scores = [
+        metrics.roc_auc_score(truth == label, probabilities[:, column])
+        for column, label in enumerate(classes)
+        if label in present and (truth != label).any()
+    ]
+    return float(np.mean(scores)) if scores else float("nan")
 
 
 def rounded(values: dict[str, float], digits: int = 6) -> dict[str, float]:

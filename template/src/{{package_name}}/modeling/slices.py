@@ -125,6 +125,18 @@ class Scorer:
         some = shared.sum(axis=-1, keepdims=True) > 0
         return np.where(some, shared, own), np.where(some, shared, others)
 
+    def comparable(self, group: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """Whether each group can be compared with the rest: a regression always; a
+        classification when both sides hold enough rows of some class. Rodents against
+        birds and reptiles share no species: their macro F1s compare the species (36 hard
+        ones against a few that the taxon gives away), not how well the model serves each."""
+        size = len(self.table.classes)
+        if not size:
+            return np.ones(group.shape[:-1], dtype=bool)
+        own = macro_labels(group, size, self.min_class_rows)
+        others = macro_labels(rest, size, self.min_class_rows)
+        return np.asarray((own * others).sum(axis=-1) > 0)
+
     def error_rate(self, sums: np.ndarray) -> np.ndarray:
         size = len(self.table.classes)
         if not size:
@@ -322,12 +334,16 @@ def compare_groups(
     judged: dict[str, list[str]] = {}
     for (column, names), grouped in zip(columns.items(), observed, strict=True):
         figures = one.figures(grouped, whole[:, None, :] - grouped)
+        comparable = one.comparable(grouped, whole[:, None, :] - grouped)
         counts = names.value_counts()
         entries[column] = {}
         for at, name in enumerate(orders[column]):
             entry: dict[str, Any] = {"rows": int(counts[name])}
             entry.update({key: _round(values[0, at]) for key, values in figures.items()})
-            entry["judged"] = bool(min_rows <= counts[name] <= len(names) - min_rows)
+            large_enough = min_rows <= counts[name] <= len(names) - min_rows
+            entry["judged"] = bool(large_enough and comparable[0, at])
+            if large_enough and not comparable[0, at]:
+                entry["no_shared_class"] = True  # not judged: see Scorer.comparable
             entries[column][name] = entry
         judged[column] = [name for name in orders[column] if entries[column][name]["judged"]]
     groupings = [
