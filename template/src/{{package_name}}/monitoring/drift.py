@@ -99,7 +99,9 @@ def chi_square(
     table = _pooled(
         np.array([[ref_counts[n] for n in names], [cur_counts[n] for n in names]], dtype=float)
     )
-    if table.shape[1] < 2:  # one category on both sides: nothing can have moved
+    # One category on both sides, or no value on one (a column missing from every record
+    # of the window): nothing to compare; drift_tests reports it untested by its counts.
+    if table.shape[1] < 2 or table.sum(axis=1).min() == 0:
         statistic, p_value = 0.0, 1.0
     else:
         outcome = stats.chi2_contingency(table)
@@ -110,6 +112,8 @@ def chi_square(
 def kolmogorov_smirnov(
     subject: str, kind: str, reference: np.ndarray, current: np.ndarray
 ) -> DriftTest:
+    if not len(reference) or not len(current):  # no value on one side: untested by count
+        return DriftTest(subject, kind, KS, 0.0, 1.0, len(reference), len(current))
     outcome = stats.ks_2samp(reference, current)
     return DriftTest(
         subject,
