@@ -153,9 +153,12 @@ def _one_class(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _rare_class(frame: pd.DataFrame) -> pd.DataFrame:
-    rare = frame["species"] == "Chinstrap"
-    return pd.concat([frame[~rare], frame[rare].head(2)])
+def _rare_classes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Two examples each of two species: split.min_class_rows leaves them out, and one
+    species is not enough to classify."""
+    common = frame["species"] == "Adelie"
+    rare = [frame[frame["species"] == name].head(2) for name in ("Chinstrap", "Gentoo")]
+    return pd.concat([frame[common], *rare])
 
 
 @dataclass(frozen=True)
@@ -197,8 +200,10 @@ BAD_DATA = {
     "target-with-one-class": BadData(
         _one_class, ("ingest", "validate", "split"), ("'species'", "single class")
     ),
-    "class-with-two-examples": BadData(
-        _rare_class, ("ingest", "validate", "split"), ("'Chinstrap' (2)", "fewer than 3")
+    "one-class-left-after-the-rare-ones": BadData(
+        _rare_classes,
+        ("ingest", "validate", "split"),
+        ("single class", "'Chinstrap' (2)", "'Gentoo' (2)", "split.min_class_rows=10"),
     ),
     "too-few-rows": BadData(
         lambda frame: frame.groupby("species").head(4),

@@ -98,8 +98,11 @@ def fastest(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, fl
         for name, run in runs.items():
             waited, start = _waited(), time.perf_counter()
             run()
-            elapsed = time.perf_counter() - start - (_waited() - waited)
-            best[name] = min(best[name], max(elapsed, 0.0))
+            clock = time.perf_counter() - start
+            elapsed = clock - (_waited() - waited)
+            # The wait is counted in scheduler ticks: on a busy machine it can exceed a short
+            # run's clock time, and a run cannot take no time (a share of 0 s divides by zero).
+            best[name] = min(best[name], elapsed if elapsed > 0 else clock)
     return best
 
 
