@@ -119,8 +119,8 @@ def _false_alarm_row(name: str, record: dict[str, Any], measured: dict[str, Any]
     groups, monitoring = measured.get("groups", {}), measured.get("monitoring", {})
     checks, n = groups.get("checks", {}), groups.get("resamples", 100)
 
-    def check(name: str, kind: str) -> str:
-        figures = checks.get(name, {}).get(kind)
+    def check(check_name: str, kind: str) -> str:
+        figures = checks.get(check_name, {}).get(kind)
         return f"{figures['failed']} of {n}" if figures else "-"
 
     drift = (
