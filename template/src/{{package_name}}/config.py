@@ -185,6 +185,9 @@ class SlicesParams(_Strict):
     min_class_rows: int = Field(default=5, ge=1)  # fewer: the class is out of a macro average
     max_gap: float = Field(default=0.1, ge=0)  # worse than the other rows (modeling/slices.py)
     floor: float | None = None  # also the metric's worst acceptable value on any slice
+    # A regression error below this share of the test rows' target standard deviation is
+    # no error: a near-perfect model's slices are not compared by the ratio of two zeros.
+    negligible_error: float = Field(default=0.05, ge=0, lt=1)
     # Shared by evaluate.inclusion: the chance that a model as good on every group as on the
     # rest fails any (Holm), the bootstrap resamples, and the test rows judged (a seeded
     # sample of more), so that the check costs the same on any size of data.

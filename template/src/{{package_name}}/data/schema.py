@@ -23,7 +23,7 @@ import yaml
 
 from ..atomic import write_text
 from ..config import Params
-from .dates import datetime_format
+from .dates import datetime_format, parse_dates
 from .profile import is_boolean
 
 QUALITY_KEY = "quality"
@@ -82,20 +82,42 @@ def _categorical_column(series: pd.Series) -> pa.Column:
 
 
 DATE_FORMAT_PREFIX = "dates or times, format "
+# Said of a date column whose reference data held values that are no date (a range such as
+# 12/01/2010-11/21/2011, a shifted field): the pipeline reads them as missing, and the API
+# accepts them likewise. A column without them refuses them at the API.
+NON_DATES_AS_MISSING = "values that are no date are read as missing"
+
+
+def _date_description(series: pd.Series) -> str | None:
+    date_format = datetime_format(series)
+    parts = [] if date_format is None else [DATE_FORMAT_PREFIX + date_format]
+    present = series.dropna()
+    if parse_dates(present, date_format).isna().any():
+        parts.append(NON_DATES_AS_MISSING)
+    return "; ".join(parts) or None
+
+
+def date_format_of(column: pa.Column) -> str | None:
+    """The format a date column's values are mostly written in (None: each its own)."""
+    first = (column.description or "").split("; ")[0]
+    return first.removeprefix(DATE_FORMAT_PREFIX) if first.startswith(DATE_FORMAT_PREFIX) else None
+
+
+def reads_non_dates_as_missing(column: pa.Column) -> bool:
+    return NON_DATES_AS_MISSING in (column.description or "").split("; ")
 
 
 def _text_column(series: pd.Series) -> pa.Column:
     """Text with no list of values: dates or times, which the model reads as calendar parts.
 
-    The format they are written in is the column's description (the API shows it and
-    writes its example in it).
+    The format they are written in, and whether values that are no date occurred, are the
+    column's description (the API shows it, writes its example in it and follows it).
     """
-    date_format = datetime_format(series)
     return pa.Column(
         pd.StringDtype("python"),
         nullable=bool(series.isna().any()),
         coerce=True,
-        description=None if date_format is None else DATE_FORMAT_PREFIX + date_format,
+        description=_date_description(series),
     )
 
 

@@ -103,6 +103,9 @@ class Scorer:
     table: RowTable
     scale: str  # RELATIVE, SPREAD or ABSOLUTE (always ABSOLUTE for a classification: a share)
     min_class_rows: int
+    # A regression error at most this (in the target's units) is taken as this: compared
+    # with rows predicted almost exactly, any error is infinitely worse by ratio.
+    negligible: float = 0.0
 
     def value(self, sums: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         """The metric of rows from their sums; a macro average runs over ``labels``, by
@@ -149,11 +152,13 @@ class Scorer:
         an error (MAE, RMSE) as a share of the rest's error, and on the SPREAD and RELATIVE
         scales the smallest of that and the same gap between errors taken relative to each
         side's standard deviation of the target (and, RELATIVE, to its mean target). A scale
-        that cannot be computed (no spread on either side) is left out (``fmin``)."""
+        that cannot be computed (no spread on either side) is left out (``fmin``). In
+        units, an error below :attr:`negligible` counts as that much: a group predicted
+        almost exactly is never worse than rows predicted exactly."""
         if self.metric not in LOWER_IS_BETTER:
             own, others = self._shared_labels(group, rest)
             return np.asarray(self.value(rest, others) - self.value(group, own))
-        gap = _excess(self.value(group), self.value(rest))
+        gap = _excess(self.value(group), np.maximum(self.value(rest), self.negligible))
         if self.scale in (SPREAD, RELATIVE):
             spreads = relative_to_spread(self.metric, group), relative_to_spread(self.metric, rest)
             gap = np.fmin(gap, _excess(*spreads))
@@ -192,7 +197,10 @@ def scorer(params: Params, truth: np.ndarray, predicted: np.ndarray) -> Scorer:
     factor = params.evaluate.inclusion.large_error_factor
     large = error_flags("regression", truth, predicted, factor)
     scale = RELATIVE if len(truth) and float(np.min(truth)) > 0 else SPREAD
-    return Scorer(metric, regression_table(truth, predicted, large), scale, min_class_rows)
+    spread = float(np.std(truth)) if len(truth) else 0.0
+    negligible = params.evaluate.slices.negligible_error * spread
+    table = regression_table(truth, predicted, large)
+    return Scorer(metric, table, scale, min_class_rows, negligible)
 
 
 def group_metric(

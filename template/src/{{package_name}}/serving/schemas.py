@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ..config import Params
 from ..data.dates import parse_one
 from ..data.levels import level_text
-from ..data.schema import DATE_FORMAT_PREFIX
+from ..data.schema import date_format_of, reads_non_dates_as_missing
 
 ColumnKind = Literal["float", "int", "bool", "category", "datetime"]
 # An example date for a date column, written in the column's format (the schema's description)
@@ -147,13 +147,6 @@ def _is_date(value: str) -> str:
     return value
 
 
-def _date_format(column: pa.Column) -> str | None:
-    description = column.description or ""
-    if description.startswith(DATE_FORMAT_PREFIX):
-        return description.removeprefix(DATE_FORMAT_PREFIX)
-    return None
-
-
 def _field_type(column: pa.Column, kind: ColumnKind) -> Any:
     """The annotation for one column: its type and rules, and None too if it is nullable."""
     base: Any
@@ -181,9 +174,14 @@ def _field_type(column: pa.Column, kind: ColumnKind) -> Any:
         base = Annotated[bool, Field(strict=True)]
     elif kind == "datetime":
         description = f"a date or time, written like {_example_value(column, kind)!r}"
-        base = Annotated[
-            str, Field(max_length=100, description=description), AfterValidator(_is_date)
-        ]
+        if reads_non_dates_as_missing(column):
+            # As the pipeline read the training data's: other text is a missing date.
+            description += "; other text is read as missing"
+            base = Annotated[str, Field(max_length=100, description=description)]
+        else:
+            base = Annotated[
+                str, Field(max_length=100, description=description), AfterValidator(_is_date)
+            ]
     else:
         categories = _categories(column)
         base = (
@@ -202,7 +200,7 @@ def _example_value(column: pa.Column, kind: ColumnKind) -> Any:
     if kind == "bool":
         return False
     if kind == "datetime":
-        date_format = _date_format(column)
+        date_format = date_format_of(column)
         return EXAMPLE_TIME.strftime(date_format) if date_format else EXAMPLE_TIME.isoformat()
     categories = _categories(column)
     return categories[0] if categories else "example"
