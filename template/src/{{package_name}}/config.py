@@ -146,6 +146,7 @@ class TuneParams(_Strict):
     enabled: bool
     budget: int = Field(ge=1)  # candidates sampled from the estimator's space
     cv_folds: int = Field(ge=2)
+    max_rows: int = Field(default=20_000, ge=100)  # a larger training split is sampled
     output_path: Path
     # estimator -> hyperparameter -> candidate values
     space: dict[str, dict[str, list[HyperparameterValue]]] = Field(default_factory=dict)

@@ -28,6 +28,7 @@ from sklearn import metrics
 from sklearn.pipeline import Pipeline
 
 from ..config import Params
+from ..data.sampling import at_most
 from ..features.calendar import as_seconds
 from ..features.derived import add_derived_features
 from ..modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
@@ -213,10 +214,6 @@ def _permutation_importance(
     return shuffled_columns
 
 
-def _sample(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
-    return frame if len(frame) <= max_rows else frame.sample(n=max_rows, random_state=seed)
-
-
 def _significant(value: float) -> float:
     return float(f"{value:.4g}")
 
@@ -236,7 +233,7 @@ def measure_importance(
     kinds = feature_kinds(params)
     judged_kinds = {name: kind for name, kind in kinds.items() if judged is None or name in judged}
     val_features, val_target = features_and_target(
-        _sample(val_frame, settings.max_rows, params.seed), params
+        at_most(val_frame, settings.max_rows, params.seed), params
     )
     model_score = _gate_metric(params, model)(
         val_target, model_output(params.problem_type, model, val_features)

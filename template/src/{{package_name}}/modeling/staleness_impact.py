@@ -32,6 +32,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from ..atomic import write_csv, write_json
 from ..config import Params
 from ..data.ingest import read_raw
+from ..data.sampling import at_most
 from ..data.split import learnable_rows
 from .estimators import build_model
 from .metrics import (
@@ -312,9 +313,7 @@ def staleness_curve(frame: pd.DataFrame, params: Params) -> Curve:
 
 def capped(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     """At most ``staleness_impact.max_rows`` rows: a seeded sample, kept in its order."""
-    if len(frame) <= params.staleness_impact.max_rows:
-        return frame
-    return frame.sample(params.staleness_impact.max_rows, random_state=params.seed).sort_index()
+    return at_most(frame, params.staleness_impact.max_rows, params.seed)
 
 
 def staleness_impact(params: Params) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..atomic import write_text
 from ..config import Params
+from ..data.sampling import at_most
 from .checks import MonitorInputError
 
 REFERENCE_FILE = "reference.json"
@@ -93,11 +94,7 @@ def build_reference(
     features = params.data.features
     inputs = train_frame[features.input_columns]
     limit = params.monitoring.reference.max_rows
-    sample = (
-        inputs.sample(limit, random_state=params.seed).sort_index()
-        if len(inputs) > limit
-        else inputs
-    )
+    sample = at_most(inputs, limit, params.seed)
     return {
         "model_version": sha256[:12],
         "problem_type": params.problem_type,
