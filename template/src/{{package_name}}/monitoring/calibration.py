@@ -44,7 +44,15 @@ from ..modeling.registry import load_verified_model, model_version
 from .checks import PREDICTION
 from .drift import DriftTest, check_drift, compare, drift_tests, holm, numbers
 from .invariants import missing_rates
-from .quality import metrics_of, p_values, resampled
+from .quality import (
+    chance_values,
+    fast_metric,
+    labelled_predictions,
+    metrics_of,
+    p_regression_by_chance,
+    p_values,
+    resampled,
+)
 from .records import Window, window_from_records
 from .reference import Reference, build_reference, plain, reference_from_dict
 from .stability import check_stability
@@ -149,13 +157,25 @@ def calibrate_quality(
     if size < settings.min_labels:
         return {"quality_windows": 0, "quality_window_rows": size}
     yardstick = metrics_of(frame, reference, target)[metric]
+    # The held-out rows play the test split: the chance spread of a window comes from them.
+    actual, predicted = labelled_predictions(frame, reference, target)
+    chance = chance_values(metric, actual, predicted, size)
     random = np.random.default_rng(1)
     alarms = 0
     for seed in range(windows):
-        window = frame.iloc[random.choice(len(frame), size, replace=False)]
-        values = resampled(window, reference, target, metric, seed=seed)
-        passed = p_values(metric, values, yardstick, settings.max_regression, None)
-        alarms += passed["regression"] is not None and passed["regression"] < settings.alpha
+        rows = random.choice(len(frame), size, replace=False)
+        window = frame.iloc[rows]
+        value = fast_metric(metric, actual[rows], predicted[rows])
+        if len(chance) and value is not None:
+            p_value: float | None = p_regression_by_chance(
+                metric, value, chance, yardstick, settings.max_regression
+            )
+        else:
+            values = resampled(window, reference, target, metric, seed=seed)
+            p_value = p_values(metric, values, yardstick, settings.max_regression, None)[
+                "regression"
+            ]
+        alarms += p_value is not None and p_value < settings.alpha
     return {
         "quality_windows": windows,
         "quality_window_rows": size,

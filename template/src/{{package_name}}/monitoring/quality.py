@@ -8,13 +8,15 @@ the ones the test set was scored with), over the whole window and per
 
 A metric on a few hundred labelled records is noisy (an RMSE of a heavy-tailed price moves by
 a third between two samples of 100), so the window's value alone must not raise an alert. The
-rule is judged on ``RESAMPLES`` bootstrap resamples of the labelled records: an alert is raised
-when fewer than ``monitoring.quality.alpha`` of them keep the gate's metric within
-``max_regression`` of the offline test metric (a share of the test value, so the rule means
-the same for F1 and for an RMSE in grams), or at or above ``floor`` when set. That share is
-the rule's bootstrap p-value: a window whose true quality is within the limit raises an alert
-in at most about ``alpha`` of windows (calibration.py measures it). Below ``min_labels``
-labelled records the check is skipped and says so.
+window is compared with ``RESAMPLES`` windows of as many rows drawn from the test split's
+rows (``predictions.csv``, written by evaluate): an alert is raised when fewer than
+``monitoring.quality.alpha`` of them fall as far short of the test metric, once
+``max_regression`` is allowed (a share of the test value, so the rule means the same for F1
+and for an RMSE in grams). That share is the rule's p-value: a window whose true quality is
+at the limit raises an alert in about ``alpha`` of windows (calibration.py measures it).
+Where the test split's rows cannot say it (a ROC AUC needs probabilities), and for ``floor``,
+the window's own bootstrap resamples are used. Below ``min_labels`` labelled records the
+check is skipped and says so.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Params
+from ..modeling.evaluate import PREDICTIONS_FILE
 from ..modeling.metrics import is_improvement, regression_of, rounded, score
 from .checks import Alert, CheckResult, MonitorInputError, result, skipped
 from .records import Window
@@ -91,6 +94,17 @@ def _scored(
     return actual, _probabilities(frame, reference.classes)
 
 
+def labelled_predictions(
+    frame: pd.DataFrame, reference: Reference, target: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled records' true values and predicted values (a classifier's most probable
+    class, as the metrics read it)."""
+    actual, output = _scored(frame, reference, target)
+    if reference.problem_type == "regression":
+        return actual, output
+    return actual, np.asarray(reference.classes, dtype=object)[output.argmax(axis=1)]
+
+
 def _score(reference: Reference, actual: np.ndarray, output: np.ndarray) -> dict[str, float]:
     if reference.problem_type == "regression":
         return score("regression", None, pd.DataFrame(), pd.Series(actual), output)
@@ -144,9 +158,7 @@ def resampled(
     """``metric`` on ``RESAMPLES`` bootstrap resamples of the labelled records; a resample on
     which it cannot be computed (one class only, for a ROC AUC) is left out."""
     actual, output = _scored(frame, reference, target)
-    predicted = output
-    if reference.problem_type != "regression":
-        predicted = np.asarray(reference.classes, dtype=object)[output.argmax(axis=1)]
+    predicted = labelled_predictions(frame, reference, target)[1]
     random = np.random.default_rng(seed)
     values = []
     for _ in range(RESAMPLES):
@@ -179,6 +191,50 @@ def p_values(
         else float(np.mean([is_improvement(metric, v, floor, 0.0) for v in values]))
     )
     return {"regression": within, "floor": above}
+
+
+def chance_values(
+    metric: str, actual: np.ndarray, predicted: np.ndarray, size: int, seed: int = SEED
+) -> np.ndarray:
+    """``metric`` on ``RESAMPLES`` windows of ``size`` rows drawn with replacement from the
+    test split's rows (``actual``, ``predicted``): how far a window's metric strays by chance
+    alone from a model exactly as good as on the test set. A window of 100 rows holding 3 of
+    a class that 3% of rows belong to has a macro F1 anywhere from 0.5 to 1, which the
+    window's own resamples cannot show (a window whose 3 are all missed misses them in every
+    resample). Empty for a metric that needs the probabilities (ROC AUC)."""
+    random = np.random.default_rng(seed)
+    values = []
+    for _ in range(RESAMPLES):
+        rows = random.integers(0, len(actual), size)
+        value = fast_metric(metric, actual[rows], predicted[rows])
+        if value is None:
+            return np.asarray([], dtype=float)
+        values.append(value)
+    return np.asarray(values, dtype=float)
+
+
+def p_regression_by_chance(
+    metric: str, value: float, chance: np.ndarray, test_value: float, max_regression: float
+) -> float:
+    """The share of chance windows (:func:`chance_values`) at least as far below the test
+    value as the window, once ``max_regression`` (a share of it) is allowed: a window whose
+    true quality sits at the limit gets a p-value under ``alpha`` in about ``alpha`` of
+    windows."""
+    scale = abs(test_value) or 1.0
+    shortfall = regression_of(metric, value, test_value) / scale
+    by_chance = np.array([regression_of(metric, v, test_value) for v in chance]) / scale
+    return float(np.mean(by_chance + max_regression >= shortfall))
+
+
+def _test_split_rows(
+    root: Path, params: Params, classification: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The test split's truth and predictions as evaluate wrote them (None when absent)."""
+    path = root / params.evaluate.plots_dir / PREDICTIONS_FILE
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, dtype=str if classification else None)
+    return frame["actual"].to_numpy(), frame["predicted"].to_numpy()
 
 
 def _offline(root: Path, params: Params) -> dict[str, float]:
@@ -246,6 +302,15 @@ def check_quality(
     value, test_value = live[metric], offline[metric]
     values = resampled(frame, reference, target, metric)
     passed = p_values(metric, values, test_value, settings.max_regression, settings.floor)
+    test = _test_split_rows(root, params, reference.problem_type != "regression")
+    chance = np.asarray([]) if test is None else chance_values(metric, *test, len(frame))
+    if len(chance):  # the window's chance spread from the test split's rows, not its own
+        passed["regression"] = p_regression_by_chance(
+            metric, value, chance, test_value, settings.max_regression
+        )
+        details["chance_interval_95"] = [
+            round(float(bound), 6) for bound in np.quantile(chance, [0.025, 0.975])
+        ]
     interval = (
         [round(float(bound), 6) for bound in np.quantile(values, [0.025, 0.975])]
         if len(values)
@@ -271,7 +336,8 @@ def check_quality(
                 metric,
                 f"{metric} on {len(frame)} labelled records is {value:.4g}, {worse:.1%} worse than "
                 f"the test set's {test_value:.4g} (limit {settings.max_regression:.0%}; "
-                f"bootstrap p-value {passed['regression']:.3g} < {settings.alpha:g})",
+                f"{'chance' if len(chance) else 'bootstrap'} p-value "
+                f"{passed['regression']:.3g} < {settings.alpha:g})",
                 "retrain",
             )
         )
