@@ -68,19 +68,33 @@ def _parse(texts: pd.Series, date_format: str) -> pd.Series:
     return parsed
 
 
+def _parse_each(texts: pd.Series) -> pd.Series:
+    """Each text in its own real format, NaT where none reads it: the format pandas guesses
+    from it, then ``OTHER_FORMATS``, then ISO 8601, in that order for every value. One parse
+    per format, not per value: a column whose ranges (03/09/2013-03/11/2013) fail its format
+    is read in milliseconds, where trying each value alone took 4 ms a value."""
+    parsed = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns, UTC]")
+    # A lone year (ISO 8601 would read "2013") is a number.
+    candidates = texts[~(texts.str.isdigit() & (texts.str.len() <= 4))]
+    guessed = candidates.map(guess_datetime_format)
+    guessed = guessed[guessed.notna() & (guessed != "%Y")]
+    for date_format, group in guessed.groupby(guessed):
+        parsed[group.index] = _parse(candidates[group.index], str(date_format))
+    for date_format in (*OTHER_FORMATS, "ISO8601"):
+        missing = parsed.index[parsed.isna()].intersection(candidates.index)
+        if missing.empty:
+            break
+        parsed[missing] = _parse(candidates[missing], date_format)
+    return parsed
+
+
 def parse_one(value: Any) -> pd.Timestamp | None:
     """``value`` as a UTC timestamp when it is a date or time in a real format, else None."""
     texts = _texts([value]).dropna()
     if texts.empty:
         return None
-    text = str(texts.iloc[0])
-    if text.isdigit() and len(text) <= 4:  # a lone year (ISO 8601 would read "2013") is a number
-        return None
-    for candidate in (*_formats(text), "ISO8601"):
-        parsed = _parse(pd.Series([text]), candidate).iloc[0]
-        if not pd.isna(parsed):
-            return pd.Timestamp(parsed)
-    return None
+    parsed = _parse_each(texts.astype(str)).iloc[0]
+    return None if pd.isna(parsed) else pd.Timestamp(parsed)
 
 
 def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
@@ -89,9 +103,8 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
     texts = _texts(values)
     distinct = pd.Series(texts.dropna().unique(), dtype=object)  # dates repeat: read each once
     parsed = _parse(distinct, date_format or "ISO8601")
-    for index in parsed.index[parsed.isna()]:
-        one = parse_one(distinct[index])
-        if one is not None:
-            parsed[index] = one
+    failed = parsed.isna()
+    if failed.any():
+        parsed[failed] = _parse_each(distinct[failed].astype(str))
     stamps: pd.Series = texts.map(dict(zip(distinct, parsed, strict=True)))
     return pd.to_datetime(stamps, utc=True)
