@@ -360,7 +360,6 @@ def _unrelated_to_target(
     stricter than the check's Holm over the features the model does not use, so a feature
     kept here is never called noise there for want of a relation.
     """
-    from .features.calendar import as_seconds
     from .features_check.association import ColumnKind as TestKind
     from .features_check.association import associations
 
@@ -368,18 +367,14 @@ def _unrelated_to_target(
     dates = profile.features("datetime")
     if len(kinds) + len(dates) < 2:  # a lone feature is kept: no model to judge without it
         return {}
-    # A date is tested as the moment it names, as data-2 tests it (features_check/importance.py)
+    # A date is tested as its calendar parts, as data-2 tests it (features_check/importance.py)
     tests: dict[str, TestKind] = {
         name: "numeric" if kind == "numeric" else "categorical" for name, kind in kinds.items()
     }
     tests.update(dict.fromkeys(dates, "numeric"))
     columns = list(tests)
     found = associations(
-        as_seconds(labelled[columns], dates),
-        labelled[profile.target],
-        tests,
-        profile.problem_type,
-        columns,
+        labelled[columns], labelled[profile.target], tests, profile.problem_type, columns, dates
     )
     if all(result.adjusted_p_value > alpha for result in found.values()):
         return {}  # too few rows to show any relation: training and data-2 will judge them

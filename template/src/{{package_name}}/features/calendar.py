@@ -31,15 +31,13 @@ def _part(stamps: pd.Series, part: str) -> np.ndarray:
     return np.asarray(values.astype("float64"), dtype=np.float64)  # NaT -> NaN
 
 
-def as_seconds(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """A copy of ``frame`` with each date column of ``columns`` as seconds since 1970 (NaN
-    where missing or no date): the moment it names, as a number a statistical test reads."""
-    result = frame.copy()
-    for name in columns:
-        stamps = parse_dates(frame[name], datetime_format(frame[name]))
-        seconds = (stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
-        result[name] = seconds.astype("float64")
-    return result
+def calendar_parts(values: pd.Series) -> dict[str, np.ndarray]:
+    """The parts of a date column that vary (its year at least), as the model reads them
+    (NaN where missing or no date): what a statistical test of the column should read."""
+    stamps = parse_dates(values, datetime_format(values))
+    parts = {part: _part(stamps, part) for part in PARTS}
+    varying = {part: found for part, found in parts.items() if pd.Series(found).nunique() > 1}
+    return varying or {"year": parts["year"]}
 
 
 class CalendarFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]

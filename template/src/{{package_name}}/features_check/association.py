@@ -233,20 +233,54 @@ def _evidence(name: str, columns: dict[str, _Column], target: _Column) -> tuple[
     return best, min(1.0, weighted[best])
 
 
+def _calendar_columns(
+    frame: pd.DataFrame, kinds: dict[str, ColumnKind], dates: Sequence[str]
+) -> tuple[dict[str, pd.Series], dict[str, ColumnKind], dict[str, str]]:
+    """Each date column as its calendar parts, as the model reads it: a search is likelier
+    at night whatever the year, which no test of the moment itself (a trend) finds. The
+    year is a number; the month, weekday and hour are categories (their effect need not
+    grow with them). Also which date each part comes from."""
+    from ..features.calendar import calendar_parts
+
+    series = {name: frame[name] for name in kinds if name not in dates}
+    expanded = {name: kind for name, kind in kinds.items() if name not in dates}
+    owner: dict[str, str] = {}
+    for name in dates:
+        for part, values in calendar_parts(frame[name]).items():
+            column = f"{name}_{part}"
+            series[column] = pd.Series(values, index=frame.index)
+            expanded[column] = "numeric" if part == "year" else "categorical"
+            owner[column] = name
+    return series, expanded, owner
+
+
 def associations(
     frame: pd.DataFrame,
     target: pd.Series,
     kinds: dict[str, ColumnKind],
     problem_type: ProblemType,
     tested: Sequence[str],
+    dates: Sequence[str] = (),
 ) -> dict[str, Association]:
     """The ``tested`` features (columns of ``frame``, all listed in ``kinds``) against
-    ``target``; each may be held fixed by any feature of ``kinds``."""
-    columns = {name: _prepare(frame[name], kind) for name, kind in kinds.items()}
+    ``target``; each may be held fixed by any feature of ``kinds``. The ``dates`` among them
+    (text) are tested as their calendar parts, each part one more comparison for Holm, and
+    a date's result is its best part's."""
+    series, expanded, owner = _calendar_columns(frame, kinds, dates)
+    columns = {name: _prepare(series[name], kind) for name, kind in expanded.items()}
     outcome = _prepare(target, "categorical" if problem_type == "classification" else "numeric")
-    evidence = {name: _evidence(name, columns, outcome) for name in tested}
+    names = [name for name in tested if name not in dates]
+    names += [part for part, date in owner.items() if date in tested]
+    evidence = {name: _evidence(name, columns, outcome) for name in names}
     adjusted = holm_adjusted([p_value for _, p_value in evidence.values()])
-    return {
+    found = {
         name: Association(name, test, p_value, adjusted_p)
         for (name, (test, p_value)), adjusted_p in zip(evidence.items(), adjusted, strict=True)
     }
+    for part, date in owner.items():
+        if part in found:
+            best = found.pop(part)
+            if date not in found or best.adjusted_p_value < found[date].adjusted_p_value:
+                test = f"{part.removeprefix(date + '_').replace('_', ' ')}: {best.test}"
+                found[date] = Association(date, test, best.p_value, best.adjusted_p_value)
+    return {name: found[name] for name in tested if name in found}

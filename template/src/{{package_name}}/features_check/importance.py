@@ -29,7 +29,6 @@ from sklearn.pipeline import Pipeline
 
 from ..config import Params
 from ..data.sampling import at_most
-from ..features.calendar import as_seconds
 from ..features.derived import add_derived_features
 from ..modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
 from ..modeling.train import features_and_target
@@ -108,7 +107,7 @@ def feature_kinds(params: Params) -> dict[str, ColumnKind]:
     features = params.data.features
     kinds: dict[str, ColumnKind] = dict.fromkeys(features.numeric, "numeric")
     kinds.update(dict.fromkeys([*features.categorical, *features.boolean], "categorical"))
-    # A date is tested as the moment it names (seconds): a trend over time shows
+    # A date's kind here is a placeholder: associations() tests it as its calendar parts.
     kinds.update(dict.fromkeys(features.datetime, "numeric"))
     kinds.update(dict.fromkeys(features.derived, "numeric"))
     return kinds
@@ -262,11 +261,12 @@ def measure_importance(
     labelled = pd.concat([train_frame, val_frame], ignore_index=True)
     labelled_features, labelled_target = features_and_target(labelled, params)
     related = associations(
-        as_seconds(add_derived_features(labelled_features, derived), params.data.features.datetime),
+        add_derived_features(labelled_features, derived),
         labelled_target,
         kinds,
         params.problem_type,
         tested=[name for name in judged_kinds if not beneficial[name]],
+        dates=params.data.features.datetime,
     )
     rows = []
     for name, kind in judged_kinds.items():
