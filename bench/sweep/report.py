@@ -227,7 +227,7 @@ def render(results: dict[str, Any] | None) -> str:
     lines += ["", "## Speed at 300,000 rows and more", "", *_speed(records, results)]
     lines += ["", "## False alarms on healthy data", "", *_false_alarms(records)]
     if FIXED.exists():  # kept by hand: what changed since a finding, until the next run
-        lines += ["", "## Fixed since these runs (not yet run again)", ""]
+        lines += ["", "## The findings read, and what changed since a run (by hand)", ""]
         lines += FIXED.read_text(encoding="utf-8").strip().splitlines()
     lines += ["", "## Coverage", "", "| category | datasets |", "| --- | --- |"]
     for category, names in coverage().items():
