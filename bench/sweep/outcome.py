@@ -80,6 +80,20 @@ def gate_finding(gate: dict[str, Any], margin: float, lower_is_better: bool) -> 
     )
 
 
+def with_score(outcome: Outcome, score: dict[str, Any] | None) -> Outcome:
+    """A green ``outcome`` turned red when the ML Test Score falls below its min_score: the
+    generated CI's ML Test Score job fails on that, though `make all` does not."""
+    if outcome.verdict != "green" or not score or score.get("passed") is not False:
+        return outcome
+    outcome.verdict = "red"
+    outcome.failed_steps = ["ml-test-score"]
+    outcome.finding = (
+        f"red in the generated CI's ML Test Score job: {score['score']:g} is below "
+        f"ml_test_score.min_score {score['min_score']:g} (`make all` exited 0)"
+    )
+    return outcome
+
+
 def judge(
     log: str,
     returncode: int | None,

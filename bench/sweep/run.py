@@ -42,7 +42,7 @@ import yaml  # noqa: E402
 
 from bench._common import clone_working_tree, copier_copy_command, project_env  # noqa: E402
 from bench.sweep.datasets import BY_NAME, DATASETS, REFERENCE, SweepDataset  # noqa: E402
-from bench.sweep.outcome import judge  # noqa: E402
+from bench.sweep.outcome import judge, with_score  # noqa: E402
 from bench.sweep.report import write_report  # noqa: E402
 from tests.helpers import FIRST_TAG, LOWER_IS_BETTER, commit_all, git, read_answers  # noqa: E402
 
@@ -174,6 +174,7 @@ def sweep_one(dataset: SweepDataset, template: Path, work: Path, keep: bool) -> 
         record.update(_metrics(project))
         record["ml_test_score"] = _score(project, slug, folder)
         outcome = judge(log, code, record["gate"], record["margin"], record["lower_is_better"])
+        outcome = with_score(outcome, record["ml_test_score"])
         record["outcome"] = outcome.to_dict()
     except Exception as error:  # one dataset's harness failure is its record, not the sweep's
         record["outcome"] = {
@@ -198,6 +199,7 @@ def rejudge(record: dict[str, Any]) -> dict[str, Any]:
         log.read_text(encoding="utf-8"), record["make_exit"], record["gate"],
         record["margin"], record["lower_is_better"],
     )  # fmt: skip
+    outcome = with_score(outcome, record.get("ml_test_score"))
     return {**record, "outcome": outcome.to_dict()}
 
 

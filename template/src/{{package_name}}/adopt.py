@@ -27,6 +27,7 @@ from .data.profile import FeatureKind, Profile, is_boolean, profile_frame
 from .data.schema import infer_for_params, save_schema
 from .data.sensitive import sensitive_attribute
 from .data.sources import SourceError, display_source
+from .data.split import Splits
 from .data.validation import suggest
 from .features.derived import applicable_derived_features
 
@@ -88,13 +89,37 @@ LINEAR_SPACE: dict[str, dict[str, list[float]]] = {
 FULL_MIN_SCORE = 6
 
 
-def _set_min_score(document: Any, profile: Profile) -> str:
-    """Set ml_test_score.min_score to what the project scores; return the report's line."""
+def _set_min_score(document: Any, profile: Profile, params: Params, test: Any | None) -> str:
+    """Set ml_test_score.min_score to what the project scores; return the report's line.
+
+    ``test`` is the test split the generated tests will judge (None: the data cannot be
+    split): on a few hundred rows no slice, or no group of the sensitive attribute, may hold
+    enough of its rows to be judged, and the tests then say "not applicable", no point.
+    """
+    from .modeling.slices import any_group_judged, slice_bins
+
     missing = []
-    if document["evaluate"]["inclusion"].get("attribute") is None:
+    attribute = document["evaluate"]["inclusion"].get("attribute")
+    inclusion, slices = params.evaluate.inclusion, params.evaluate.slices
+    if attribute is None:
         missing.append("model-7 (no sensitive attribute)")
+    elif test is not None and not any_group_judged(
+        test, [str(attribute)], inclusion.bins, inclusion.min_rows
+    ):
+        missing.append(
+            f"model-7 (no group of '{attribute}' holds evaluate.inclusion.min_rows "
+            f"({inclusion.min_rows}) of the {len(test)} test rows and leaves as many)"
+        )
     if profile.time_column is None:
         missing.append("model-4 (no time column)")
+    sliced = [*profile.features("categorical"), *profile.features("boolean")]
+    sliced += profile.features("numeric")
+    bins = slice_bins(len(test), slices.numeric_bins, slices.min_rows) if test is not None else 0
+    if test is not None and not any_group_judged(test, sliced, bins, slices.min_rows):
+        missing.append(
+            f"model-6 (no slice holds evaluate.slices.min_rows ({slices.min_rows}) of the "
+            f"{len(test)} test rows and leaves as many)"
+        )
     score = FULL_MIN_SCORE - len(missing)
     document["ml_test_score"]["min_score"] = score
     lost = f": {FULL_MIN_SCORE} less {', '.join(missing)}" if missing else ""
@@ -314,8 +339,8 @@ def _rare_classes(frame: Any, profile: Profile, params: Params) -> str:
     return describe_left_out(left_out, minimum) if left_out else ""
 
 
-def _screening_rows(frame: Any, profile: Profile, params: Params) -> tuple[Any, Any] | None:
-    """The training and validation rows the generated tests will make (None: the data
+def _screening_rows(frame: Any, profile: Profile, params: Params) -> Splits | None:
+    """The training, validation and test rows the generated tests will make (None: the data
     cannot be split; the split stage will say why): those of the seeded sample of
     ``tests.max_rows`` rows they judge (tests/conftest.py), so that a weak relation found
     on every row is not called noise on fewer (a stop's date and a search, 51,920 rows
@@ -337,7 +362,7 @@ def _screening_rows(frame: Any, profile: Profile, params: Params) -> tuple[Any, 
         )
     except SplitError:
         return None
-    return splits.train, splits.val
+    return splits
 
 
 def _feature_kinds(profile: Profile) -> dict[str, ColumnKind]:
@@ -397,7 +422,7 @@ def _screen(frame: Any, profile: Profile, params: Params) -> tuple[dict[str, str
         labelled = frame[frame[profile.target].notna()]
         unrelated = _unrelated_to_target(labelled, profile, kinds, params)
         return unrelated, "not judged: the data cannot be split into training and validation"
-    train, val = rows
+    train, val = rows.train, rows.val
     screened = _unrelated_to_target(
         pd.concat([train, val], ignore_index=True), profile, kinds, params
     )
@@ -634,7 +659,8 @@ def adopt(
         overrides=chosen,
     )
     inclusion = _set_group_checks(document, [str(name) for name in frame.columns], profile)
-    inclusion += _set_min_score(document, profile)
+    splits = _screening_rows(frame, profile, current)
+    inclusion += _set_min_score(document, profile, current, splits.test if splits else None)
     params = _validated(document, params_path)
     buffer = io.StringIO()
     yaml.dump(document, buffer)

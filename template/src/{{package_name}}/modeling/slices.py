@@ -264,6 +264,22 @@ def groups_of(values: pd.Series, bins: int) -> tuple[pd.Series, dict[str, tuple[
     return values.map(lambda value: MISSING if pd.isna(value) else _name(value)), {}
 
 
+def slice_bins(rows: int, numeric_bins: int, min_rows: int) -> int:
+    """Quantile bins of a number on ``rows`` test rows: fewer on a small test split, so that
+    each can hold min_rows rows and be judged."""
+    return max(2, min(numeric_bins, rows // min_rows))
+
+
+def any_group_judged(frame: pd.DataFrame, columns: list[str], bins: int, min_rows: int) -> bool:
+    """Whether some group of ``columns`` (as :func:`groups_of` makes them) holds ``min_rows``
+    of the rows and leaves as many: else a report of them judges nothing."""
+    for column in columns:
+        counts = groups_of(frame[column], bins)[0].value_counts()
+        if ((counts >= min_rows) & (len(frame) - counts >= min_rows)).any():
+            return True
+    return False
+
+
 def _ordered(names: pd.Series) -> list[str]:
     """Group names in reading order: bins q1, q2 ... by number, values alphabetically."""
     return sorted(set(names), key=lambda name: (name == MISSING, len(name), name))
@@ -435,8 +451,7 @@ def slice_report(
     settings = params.evaluate.slices
     judged = Judged.sample(frame, truth, predicted, params)
     one = scorer(params, judged.truth, judged.predicted)
-    # Fewer bins on a small test split, so that each can hold min_rows rows and be judged.
-    bins = max(2, min(settings.numeric_bins, len(judged.frame) // settings.min_rows))
+    bins = slice_bins(len(judged.frame), settings.numeric_bins, settings.min_rows)
     rules = {"gap": metric_rule(one.metric, settings.max_gap, settings.floor)}
     features = params.data.features
     grouped = {
