@@ -153,12 +153,13 @@ class Scorer:
         scales the smallest of that and the same gap between errors taken relative to each
         side's standard deviation of the target (and, RELATIVE, to its mean target). A scale
         that cannot be computed (no spread on either side) is left out (``fmin``). In
-        units, an error below :attr:`negligible` counts as that much: a group predicted
-        almost exactly is never worse than rows predicted exactly."""
+        units, an error below :attr:`negligible` counts as that much, on either side: a
+        group predicted almost exactly is never worse than rows predicted exactly."""
         if self.metric not in LOWER_IS_BETTER:
             own, others = self._shared_labels(group, rest)
             return np.asarray(self.value(rest, others) - self.value(group, own))
-        gap = _excess(self.value(group), np.maximum(self.value(rest), self.negligible))
+        floor = self.negligible
+        gap = _excess(np.maximum(self.value(group), floor), np.maximum(self.value(rest), floor))
         if self.scale in (SPREAD, RELATIVE):
             spreads = relative_to_spread(self.metric, group), relative_to_spread(self.metric, rest)
             gap = np.fmin(gap, _excess(*spreads))
