@@ -411,13 +411,15 @@ def _unrelated_to_target(
     }
 
 
-def _screen(frame: Any, profile: Profile, params: Params) -> tuple[dict[str, str], str]:
+def _screen(
+    frame: Any, profile: Profile, params: Params, rows: Splits | None
+) -> tuple[dict[str, str], str]:
     """The features to leave out (unrelated to the target, or suspected leaks), each with its
-    reason, and the report's line on the strongest single column."""
+    reason, and the report's line on the strongest single column; ``rows``: the splits of
+    :func:`_screening_rows`."""
     import pandas as pd
 
     kinds = _feature_kinds(profile)
-    rows = _screening_rows(frame, profile, params)
     if rows is None:  # judge relations on every labelled row; leaks need a validation set
         labelled = frame[frame[profile.target].notna()]
         unrelated = _unrelated_to_target(labelled, profile, kinds, params)
@@ -638,7 +640,9 @@ def adopt(
         )  # fmt: skip
 
     profile = profiled({})
-    screened, strongest = _screen(frame, profile, current)
+    # The splits depend on the target and the problem type only: made once, used twice.
+    splits = _screening_rows(frame, profile, current)
+    screened, strongest = _screen(frame, profile, current, splits)
     if screened:  # profile again, so that the report gives these columns their reason
         profile = profiled(screened)
     if not any(profile.features(kind) for kind in get_args(FeatureKind)):
@@ -659,7 +663,6 @@ def adopt(
         overrides=chosen,
     )
     inclusion = _set_group_checks(document, [str(name) for name in frame.columns], profile)
-    splits = _screening_rows(frame, profile, current)
     inclusion += _set_min_score(document, profile, current, splits.test if splits else None)
     params = _validated(document, params_path)
     buffer = io.StringIO()

@@ -100,9 +100,14 @@ def labelled_predictions(
     """The labelled records' true values and predicted values (a classifier's most probable
     class, as the metrics read it)."""
     actual, output = _scored(frame, reference, target)
+    return actual, _predicted(reference, output)
+
+
+def _predicted(reference: Reference, output: np.ndarray) -> np.ndarray:
+    """A regressor's output as it is; a classifier's most probable class."""
     if reference.problem_type == "regression":
-        return actual, output
-    return actual, np.asarray(reference.classes, dtype=object)[output.argmax(axis=1)]
+        return output
+    return np.asarray(np.asarray(reference.classes, dtype=object)[output.argmax(axis=1)])
 
 
 def _score(reference: Reference, actual: np.ndarray, output: np.ndarray) -> dict[str, float]:
@@ -158,7 +163,7 @@ def resampled(
     """``metric`` on ``RESAMPLES`` bootstrap resamples of the labelled records; a resample on
     which it cannot be computed (one class only, for a ROC AUC) is left out."""
     actual, output = _scored(frame, reference, target)
-    predicted = labelled_predictions(frame, reference, target)[1]
+    predicted = _predicted(reference, output)
     random = np.random.default_rng(seed)
     values = []
     for _ in range(RESAMPLES):
