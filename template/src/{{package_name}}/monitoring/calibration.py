@@ -18,7 +18,7 @@ partitions:
   the safe side;
 - the quality check's false-alarm rate: windows of labelled held-out rows (the validation and
   test splits, which the model never fitted), drawn without replacement, are healthy by
-  construction; each is judged by the quality rule (quality.py: the bootstrap p-value of
+  construction; each is judged by the quality rule (quality.py: the permutation p-value of
   ``max_regression``) against the metric on all held-out rows, and any alert is a false alarm.
 
 ``python -m <package>.monitoring.calibration`` prints both as JSON (the template's own tests
@@ -159,13 +159,13 @@ def calibrate_quality(
     yardstick = metrics_of(frame, reference, target)[metric]
     # The held-out rows play the test split: the chance spread of a window comes from them.
     actual, predicted = labelled_predictions(frame, reference, target)
-    chance = chance_values(metric, actual, predicted, size)
     random = np.random.default_rng(1)
     alarms = 0
     for seed in range(windows):
         rows = random.choice(len(frame), size, replace=False)
         window = frame.iloc[rows]
         value = fast_metric(metric, actual[rows], predicted[rows])
+        chance = chance_values(metric, (actual[rows], predicted[rows]), (actual, predicted))
         if len(chance) and value is not None:
             p_value: float | None = p_regression_by_chance(
                 metric, value, chance, yardstick, settings.max_regression

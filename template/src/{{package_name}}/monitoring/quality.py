@@ -8,15 +8,16 @@ the ones the test set was scored with), over the whole window and per
 
 A metric on a few hundred labelled records is noisy (an RMSE of a heavy-tailed price moves by
 a third between two samples of 100), so the window's value alone must not raise an alert. The
-window is compared with ``RESAMPLES`` windows of as many rows drawn from the test split's
-rows (``predictions.csv``, written by evaluate): an alert is raised when fewer than
-``monitoring.quality.alpha`` of them fall as far short of the test metric, once
-``max_regression`` is allowed (a share of the test value, so the rule means the same for F1
-and for an RMSE in grams). That share is the rule's p-value: a window whose true quality is
-at the limit raises an alert in about ``alpha`` of windows (calibration.py measures it).
-Where the test split's rows cannot say it (a ROC AUC needs probabilities), and for ``floor``,
-the window's own bootstrap resamples are used. Below ``min_labels`` labelled records the
-check is skipped and says so.
+window's rows and the test split's rows (``predictions.csv``, written by evaluate) are pooled
+and dealt again ``RESAMPLES`` times into a window and a test split of their own sizes (a
+permutation test: both the window's and a small test split's luck are in the spread): an
+alert is raised when fewer than ``monitoring.quality.alpha`` of the dealt windows fall as far
+short of their dealt test split, once ``max_regression`` is allowed (a share of the test
+value, so the rule means the same for F1 and for an RMSE in grams). That share is the rule's
+p-value: a window whose true quality is at the limit raises an alert in about ``alpha`` of
+windows (calibration.py measures it). Where the test split's rows cannot say it (a ROC AUC
+needs probabilities), and for ``floor``, the window's own bootstrap resamples are used.
+Below ``min_labels`` labelled records the check is skipped and says so.
 """
 
 from __future__ import annotations
@@ -199,35 +200,47 @@ def p_values(
 
 
 def chance_values(
-    metric: str, actual: np.ndarray, predicted: np.ndarray, size: int, seed: int = SEED
+    metric: str,
+    window: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    seed: int = SEED,
 ) -> np.ndarray:
-    """``metric`` on ``RESAMPLES`` windows of ``size`` rows drawn with replacement from the
-    test split's rows (``actual``, ``predicted``): how far a window's metric strays by chance
-    alone from a model exactly as good as on the test set. A window of 100 rows holding 3 of
-    a class that 3% of rows belong to has a macro F1 anywhere from 0.5 to 1, which the
+    """``RESAMPLES`` pairs of ``metric`` values had the window and the test split been drawn
+    from one population: the window's rows and the test split's rows (each a pair of true
+    and predicted values) are pooled and dealt again at random into a window and a test
+    split of their own sizes (a permutation test). The test split's own luck is then in the
+    spread as well as the window's: on a test split of 24 rows of a heavy-tailed target, its
+    RMSE is no yardstick to hold a window to exactly, and a window of 100 rows holding 3 of a
+    class that 3% of rows belong to has a macro F1 anywhere from 0.5 to 1, which the
     window's own resamples cannot show (a window whose 3 are all missed misses them in every
-    resample). Empty for a metric that needs the probabilities (ROC AUC)."""
+    resample). Shape ``(RESAMPLES, 2)`` (window, test); empty for a metric that needs the
+    probabilities (ROC AUC)."""
+    actual, predicted = (np.concatenate([w, t]) for w, t in zip(window, test, strict=True))
+    size = len(window[0])
     random = np.random.default_rng(seed)
-    values = []
+    pairs = []
     for _ in range(RESAMPLES):
-        rows = random.integers(0, len(actual), size)
-        value = fast_metric(metric, actual[rows], predicted[rows])
-        if value is None:
-            return np.asarray([], dtype=float)
-        values.append(value)
-    return np.asarray(values, dtype=float)
+        order = random.permutation(len(actual))
+        values = tuple(
+            fast_metric(metric, actual[rows], predicted[rows])
+            for rows in (order[:size], order[size:])
+        )
+        if None in values:
+            return np.empty((0, 2), dtype=float)
+        pairs.append(values)
+    return np.asarray(pairs, dtype=float)
 
 
 def p_regression_by_chance(
     metric: str, value: float, chance: np.ndarray, test_value: float, max_regression: float
 ) -> float:
-    """The share of chance windows (:func:`chance_values`) at least as far below the test
-    value as the window, once ``max_regression`` (a share of it) is allowed: a window whose
-    true quality sits at the limit gets a p-value under ``alpha`` in about ``alpha`` of
-    windows."""
+    """The share of chance pairs (:func:`chance_values`) whose window falls at least as far
+    below its test split as the window falls below the test value, once
+    ``max_regression`` (a share of the test value) is allowed: a window whose true quality
+    sits at the limit gets a p-value under ``alpha`` in about ``alpha`` of windows."""
     scale = abs(test_value) or 1.0
     shortfall = regression_of(metric, value, test_value) / scale
-    by_chance = np.array([regression_of(metric, v, test_value) for v in chance]) / scale
+    by_chance = np.array([regression_of(metric, w, t) for w, t in chance]) / scale
     return float(np.mean(by_chance + max_regression >= shortfall))
 
 
@@ -308,13 +321,14 @@ def check_quality(
     values = resampled(frame, reference, target, metric)
     passed = p_values(metric, values, test_value, settings.max_regression, settings.floor)
     test = _test_split_rows(root, params, reference.problem_type != "regression")
-    chance = np.asarray([]) if test is None else chance_values(metric, *test, len(frame))
-    if len(chance):  # the window's chance spread from the test split's rows, not its own
+    served = labelled_predictions(frame, reference, target)
+    chance = np.empty((0, 2)) if test is None else chance_values(metric, served, test)
+    if len(chance):  # the chance spread of window and test split together, not the window's
         passed["regression"] = p_regression_by_chance(
             metric, value, chance, test_value, settings.max_regression
         )
         details["chance_interval_95"] = [
-            round(float(bound), 6) for bound in np.quantile(chance, [0.025, 0.975])
+            round(float(bound), 6) for bound in np.quantile(chance[:, 0], [0.025, 0.975])
         ]
     interval = (
         [round(float(bound), 6) for bound in np.quantile(values, [0.025, 0.975])]
