@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import ValidationError
+from tabular_mlops.atomic import write_text
 
-from .atomic import write_text
 from .config import OVERRIDE_FLAGS, OverrideParams, Params, ParamsError, ProblemType
 from .data.columns import UNASSIGNED, ColumnsError, MetadataPlan, plan_metadata
 from .data.dates import is_datetime
@@ -345,7 +345,8 @@ def _screening_rows(frame: Any, profile: Profile, params: Params) -> Splits | No
     ``tests.max_rows`` rows they judge (tests/conftest.py), so that a weak relation found
     on every row is not called noise on fewer (a stop's date and a search, 51,920 rows
     against 20,000). On all the rows the pipeline's own check has at least that power."""
-    from .data.sampling import at_most
+    from tabular_mlops.sampling import at_most
+
     from .data.split import SplitError, split_frame
 
     sample = at_most(frame, params.tests.max_rows, params.seed)

@@ -27,8 +27,8 @@ from typing import Any
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tabular_mlops.atomic import write_text
 
-from ..atomic import write_text
 from ..config import Params
 from ..features.derived import DERIVED_FEATURES
 from .personal import looks_personal

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
+from tabular_mlops.atomic import file_sha256, write_csv, write_json
 
-from ..atomic import file_sha256, write_csv, write_json
 from ..config import DataParams
 from .sources import CsvOptions, SourceError, display_source, read_source, source_kind
 

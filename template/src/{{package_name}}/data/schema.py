@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 import yaml
+from tabular_mlops.atomic import write_text
 
-from ..atomic import write_text
 from ..config import Params
 from .dates import datetime_format, parse_dates
 from .profile import is_boolean

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from tabular_mlops.atomic import write_csv
 
-from ..atomic import write_csv
 from ..config import ProblemType
 
 SPLIT_NAMES = ("train", "val", "test")

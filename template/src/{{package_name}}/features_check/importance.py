@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 from sklearn.pipeline import Pipeline
+from tabular_mlops.sampling import at_most
 
 from ..config import Params
-from ..data.sampling import at_most
 from ..features.derived import add_derived_features
 from ..modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
 from ..modeling.train import features_and_target

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..atomic import write_json
+from tabular_mlops.atomic import write_json
+
 from ..config import Params
 from ..data.split import read_split
 from ..modeling.registry import load_model

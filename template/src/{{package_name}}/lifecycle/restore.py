@@ -12,7 +12,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..atomic import write_json
+from tabular_mlops.atomic import write_json
+
 from ..modeling.registry import (
     REGISTRY_FILE,
     ModelIntegrityError,

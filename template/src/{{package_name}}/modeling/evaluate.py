@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_curve
 from sklearn.preprocessing import label_binarize
+from tabular_mlops.atomic import write_csv, write_json
 
-from ..atomic import write_csv, write_json
 from ..config import Params
 from ..data.split import read_split
 from .metrics import model_output, most_probable, rounded, score

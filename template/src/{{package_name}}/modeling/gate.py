@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from ..atomic import write_json
+from tabular_mlops.atomic import write_json
+
 from ..config import Params
 from .metrics import is_improvement, regression_of
 

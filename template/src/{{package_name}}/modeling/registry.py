@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_bytes, write_json
+from tabular_mlops.atomic import write_bytes, write_json
 
 PICKLE_PROTOCOL = 5
 # Beside a model restored from the model registry: which registered version it is.

@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
+from tabular_mlops.atomic import write_json
 
-from ..atomic import write_json
 from ..config import Params, ProblemType
 from .metrics import LOWER_IS_BETTER
 from .resampling import (

@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
+from tabular_mlops.atomic import write_csv, write_json
+from tabular_mlops.sampling import at_most
 
-from ..atomic import write_csv, write_json
 from ..config import Params
 from ..data.ingest import read_raw
-from ..data.sampling import at_most
 from ..data.split import learnable_rows
 from .estimators import build_model
 from .metrics import (

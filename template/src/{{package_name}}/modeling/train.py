@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sklearn
+from tabular_mlops.atomic import file_sha256
 
-from ..atomic import file_sha256
 from ..config import Params
 from ..data.split import read_split
 from ..environment import runtime_environment

@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 from sklearn.model_selection import KFold, ParameterGrid, RandomizedSearchCV, StratifiedKFold
+from tabular_mlops.atomic import write_json
+from tabular_mlops.sampling import at_most
 
-from ..atomic import write_json
 from ..config import Params
-from ..data.sampling import at_most
 from ..data.split import read_split
 from .estimators import build_model
 from .metrics import LOWER_IS_BETTER

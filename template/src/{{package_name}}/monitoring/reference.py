@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tabular_mlops.atomic import write_text
+from tabular_mlops.sampling import at_most
 
-from ..atomic import write_text
 from ..config import Params
-from ..data.sampling import at_most
 from .checks import MonitorInputError
 
 REFERENCE_FILE = "reference.json"

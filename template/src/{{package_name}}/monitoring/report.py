@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
+from tabular_mlops.atomic import write_text
 
-from ..atomic import write_text
 from .checks import CheckResult
 from .drift import categories, numbers
 from .monitor import MonitorReport

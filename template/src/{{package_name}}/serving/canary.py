@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_json
+from tabular_mlops.atomic import write_json
+from tabular_mlops.sampling import at_most
+
 from ..config import Params
-from ..data.sampling import at_most
 from ..data.split import read_split
 from ..modeling.registry import load_verified_model, model_version
 from .bench import run_bench

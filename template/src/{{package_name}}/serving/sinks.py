@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from ..atomic import write_json
+from tabular_mlops.atomic import write_json
+
 from ..config import PredictionLogParams
 
 RECORDS_FILE = "predictions.jsonl"
