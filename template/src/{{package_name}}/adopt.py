@@ -17,15 +17,15 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 from tabular_mlops.atomic import write_text
+from tabular_mlops.data.dates import is_datetime
+from tabular_mlops.data.sensitive import sensitive_attribute
 
 from .config import OVERRIDE_FLAGS, OverrideParams, Params, ParamsError, ProblemType
 from .data.columns import UNASSIGNED, ColumnsError, MetadataPlan, plan_metadata
-from .data.dates import is_datetime
 from .data.ingest import ingest, read_raw
 from .data.leakage import MIN_VALIDATION_ROWS, ColumnKind, leak_scores
 from .data.profile import FeatureKind, Profile, is_boolean, profile_frame
 from .data.schema import infer_for_params, save_schema
-from .data.sensitive import sensitive_attribute
 from .data.sources import SourceError, display_source
 from .data.split import Splits
 from .data.validation import suggest

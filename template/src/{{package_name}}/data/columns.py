@@ -28,10 +28,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tabular_mlops.atomic import write_text
+from tabular_mlops.data.personal import looks_personal
 
 from ..config import Params
 from ..features.derived import DERIVED_FEATURES
-from .personal import looks_personal
 
 UNASSIGNED = "unassigned"  # the owner adopt writes: replace it with a person or a team
 HEADER = """\

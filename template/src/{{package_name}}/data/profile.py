@@ -30,10 +30,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
+from tabular_mlops.data.dates import (
+    DATETIME_SHARE as DATETIME_SHARE,  # adopt's --date check uses it
+)
+from tabular_mlops.data.dates import is_datetime
 
 from ..config import ProblemType
-from .dates import DATETIME_SHARE as DATETIME_SHARE  # adopt's --date check uses it
-from .dates import is_datetime
 
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
 MIN_ROWS_FOR_IDENTIFIER_RULE = 20

@@ -22,8 +22,8 @@ from sklearn.preprocessing import (
     StandardScaler,
     TargetEncoder,
 )
+from tabular_mlops.data.levels import as_levels
 
-from ..data.levels import as_levels
 from .calendar import CalendarFeatures
 from .derived import add_derived_features
 

@@ -24,7 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .git import GitError, git
+from tabular_mlops.lifecycle.git import GitError, git
+
 from .registry import PRODUCTION, Assignment, assignments, semver_key
 
 # A rate over a shorter window says more about chance than about the team's pace.

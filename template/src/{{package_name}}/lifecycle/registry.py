@@ -19,8 +19,7 @@ from typing import Any
 
 import semver
 import yaml
-
-from .git import GitError, git, has_commits
+from tabular_mlops.lifecycle.git import GitError, git, has_commits
 
 STAGES = ("staging", "prod")
 PRODUCTION = "prod"

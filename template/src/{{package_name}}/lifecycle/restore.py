@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from tabular_mlops.atomic import write_json
+from tabular_mlops.lifecycle.git import repository_and_prefix
 
 from ..modeling.registry import (
     REGISTRY_FILE,
@@ -21,7 +22,6 @@ from ..modeling.registry import (
     metadata_path,
     sha256_of,
 )
-from .git import repository_and_prefix
 from .registry import RegistryError, Version
 
 

@@ -42,10 +42,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from tabular_mlops.atomic import write_json
-
-from ..config import Params, ProblemType
-from .metrics import LOWER_IS_BETTER
-from .resampling import (
+from tabular_mlops.modeling.resampling import (
     CLASSIFICATION_METRICS,
     RowTable,
     classification_table,
@@ -58,6 +55,9 @@ from .resampling import (
     relative_to_spread,
     resampled_sums,
 )
+
+from ..config import Params, ProblemType
+from .metrics import LOWER_IS_BETTER
 
 MISSING = "(missing)"  # the group of rows where the column is empty
 GROUP_METRICS: dict[ProblemType, tuple[str, ...]] = {

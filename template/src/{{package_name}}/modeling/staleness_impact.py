@@ -29,6 +29,13 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
 from tabular_mlops.atomic import write_csv, write_json
+from tabular_mlops.modeling.resampling import (
+    CLASSIFICATION_METRICS,
+    classification_table,
+    regression_metric,
+    regression_table,
+    resampled_sums,
+)
 from tabular_mlops.sampling import at_most
 
 from ..config import Params
@@ -42,13 +49,6 @@ from .metrics import (
     regression_of,
     rounded,
     score,
-)
-from .resampling import (
-    CLASSIFICATION_METRICS,
-    classification_table,
-    regression_metric,
-    regression_table,
-    resampled_sums,
 )
 from .train import features_and_target, tuned_hyperparameters, with_tuned
 

@@ -35,13 +35,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tabular_mlops.monitoring.checks import PREDICTION
 
 from ..config import Params, load_params
 from ..data.schema import DataSchema, load_data_schema
 from ..data.split import read_split
 from ..modeling.metrics import most_probable
 from ..modeling.registry import load_verified_model, model_version
-from .checks import PREDICTION
 from .drift import DriftTest, check_drift, compare, drift_tests, holm, numbers
 from .invariants import missing_rates
 from .quality import (

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .checks import Alert, CheckResult, result, skipped
+from tabular_mlops.monitoring.checks import Alert, CheckResult, result, skipped
 
 ITEM = "monitor-1"
 SERVING_ENVIRONMENT = "serving-environment.json"

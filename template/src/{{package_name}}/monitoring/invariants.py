@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+from tabular_mlops.monitoring.checks import Alert, CheckResult, result
 
 from ..config import Params
 from ..data.schema import DataSchema, QualityRules
 from ..data.validation import check_frame
-from .checks import Alert, CheckResult, result
 from .records import Window
 from .reference import Reference
 

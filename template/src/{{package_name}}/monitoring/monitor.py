@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tabular_mlops.monitoring.checks import CheckResult, MonitorInputError
+
 from ..config import Params
 from ..data.schema import load_data_schema
 from ..modeling.registry import ModelIntegrityError, load_metadata
-from .checks import CheckResult, MonitorInputError
 from .dependencies import check_dependencies
 from .drift import check_drift
 from .invariants import check_invariants

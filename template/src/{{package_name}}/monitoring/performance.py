@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tabular_mlops.monitoring.checks import Alert, CheckResult, result
 
 from ..config import Params
-from .checks import Alert, CheckResult, result
 from .records import Window
 
 ITEM = "monitor-6"
@@ -58,7 +58,8 @@ def bench_history(root: Path, params: Params) -> list[dict[str, Any]]:
     path = params.monitoring.performance.bench_path
     history: list[dict[str, Any]] = []
     try:
-        from ..lifecycle.git import GitError, git
+        from tabular_mlops.lifecycle.git import GitError, git
+
         from ..lifecycle.registry import RegistryError, artifact_name, versions
 
         for name, version in versions(root, artifact_name(root)).items():

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from .checks import MonitorInputError
+from tabular_mlops.monitoring.checks import MonitorInputError
 
 LOG_NAME = "predictions.jsonl"
 REQUIRED = ("timestamp", "model_version", "inputs", "prediction")

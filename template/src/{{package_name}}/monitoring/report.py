@@ -18,8 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from tabular_mlops.atomic import write_text
+from tabular_mlops.monitoring.checks import CheckResult
 
-from .checks import CheckResult
 from .drift import categories, numbers
 from .monitor import MonitorReport
 from .records import Window

@@ -17,10 +17,10 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
+from tabular_mlops.serving.batching import MicroBatcher
 
 from ..config import Params
 from ..data.schema import load_schema
-from .batching import MicroBatcher
 from .frames import records_to_frame
 from .loading import ModelHolder
 from .metadata import build_metadata, trained_at

@@ -1,0 +1,1 @@
+"""Data: the modules every project shares."""

@@ -1,0 +1,1 @@
+"""Lifecycle: the modules every project shares."""

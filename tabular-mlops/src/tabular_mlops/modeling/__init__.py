@@ -1,0 +1,1 @@
+"""Modeling: the modules every project shares."""

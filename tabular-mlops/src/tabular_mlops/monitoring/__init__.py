@@ -1,0 +1,1 @@
+"""Monitoring: the modules every project shares."""

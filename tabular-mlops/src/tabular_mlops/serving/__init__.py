@@ -1,0 +1,1 @@
+"""Serving: the modules every project shares."""
