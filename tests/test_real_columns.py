@@ -50,7 +50,7 @@ print(json.dumps({{
 SERVE = """
 import json, sys
 from pathlib import Path
-from {package}.config import load_params
+from tabular_mlops.config import load_params
 from {package}.data.schema import load_schema
 from {package}.serving.schemas import build_api_models
 params = load_params(Path("params.yaml"))

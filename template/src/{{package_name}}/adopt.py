@@ -17,10 +17,11 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 from tabular_mlops.atomic import write_text
+from tabular_mlops.config import OVERRIDE_FLAGS, OverrideParams, Params, ParamsError, ProblemType
 from tabular_mlops.data.dates import is_datetime
 from tabular_mlops.data.sensitive import sensitive_attribute
+from tabular_mlops.features.derived import applicable_derived_features
 
-from .config import OVERRIDE_FLAGS, OverrideParams, Params, ParamsError, ProblemType
 from .data.columns import UNASSIGNED, ColumnsError, MetadataPlan, plan_metadata
 from .data.ingest import ingest, read_raw
 from .data.leakage import MIN_VALIDATION_ROWS, ColumnKind, leak_scores
@@ -29,7 +30,6 @@ from .data.schema import infer_for_params, save_schema
 from .data.sources import SourceError, display_source
 from .data.split import Splits
 from .data.validation import suggest
-from .features.derived import applicable_derived_features
 
 # How much worse than the other test rows a slice or an inclusion group may be: in the
 # metric's units for a classification, a share of the others' error for a regression. Chance
@@ -261,7 +261,7 @@ def _set_group_checks(document: Any, columns: list[str], profile: Profile) -> st
 
 
 def _validated(document: Any, params_path: Path) -> Params:
-    from .config import _describe
+    from tabular_mlops.config import _describe
 
     buffer = io.StringIO()
     _yaml().dump(document, buffer)

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .config import Params
+from tabular_mlops.config import Params
 
 # Where `make plots` (dvc plots show --out dvc_plots) writes the page of every plot.
 PLOTS_PAGE = Path("dvc_plots/index.html")

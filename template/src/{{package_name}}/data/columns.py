@@ -28,10 +28,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tabular_mlops.atomic import write_text
+from tabular_mlops.config import Params
 from tabular_mlops.data.personal import looks_personal
-
-from ..config import Params
-from ..features.derived import DERIVED_FEATURES
+from tabular_mlops.features.derived import derived_features
 
 UNASSIGNED = "unassigned"  # the owner adopt writes: replace it with a person or a team
 HEADER = """\
@@ -110,7 +109,7 @@ def model_inputs(params: Params) -> list[str]:
     features = params.data.features
     names = list(features.input_columns)
     for derived in features.derived:
-        feature = DERIVED_FEATURES.get(derived)
+        feature = derived_features().get(derived)
         names += [name for name in (feature.requires if feature else ()) if name not in names]
     return names
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 from tabular_mlops.atomic import file_sha256, write_csv, write_json
+from tabular_mlops.config import DataParams
 
-from ..config import DataParams
 from .sources import CsvOptions, SourceError, display_source, read_source, source_kind
 
 

@@ -43,8 +43,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
-
-from ..config import ProblemType
+from tabular_mlops.config import ProblemType
 
 MAX_DEPTH = 6  # up to 64 steps: enough for ten class codes in one numeric column
 MIN_LEAF_ROWS = 5  # a step fitted to fewer rows only memorises them

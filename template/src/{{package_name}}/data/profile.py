@@ -30,12 +30,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
+from tabular_mlops.config import ProblemType
 from tabular_mlops.data.dates import (
     DATETIME_SHARE as DATETIME_SHARE,  # adopt's --date check uses it
 )
 from tabular_mlops.data.dates import is_datetime
-
-from ..config import ProblemType
 
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
 MIN_ROWS_FOR_IDENTIFIER_RULE = 20

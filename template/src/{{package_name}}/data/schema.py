@@ -21,9 +21,9 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 from tabular_mlops.atomic import write_text
+from tabular_mlops.config import Params
 from tabular_mlops.data.dates import datetime_format, parse_dates
 
-from ..config import Params
 from .profile import is_boolean
 
 QUALITY_KEY = "quality"

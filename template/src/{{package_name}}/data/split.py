@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from tabular_mlops.atomic import write_csv
-
-from ..config import ProblemType
+from tabular_mlops.config import ProblemType
 
 SPLIT_NAMES = ("train", "val", "test")
 

@@ -36,8 +36,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy import stats
-
-from ..config import ProblemType
+from tabular_mlops.config import ProblemType
 
 ColumnKind = Literal["numeric", "categorical"]
 # Quantile bins of a number: at most MAX_BINS with at least MIN_BIN_ROWS rows each on
@@ -240,7 +239,7 @@ def _calendar_columns(
     at night whatever the year, which no test of the moment itself (a trend) finds. The
     year is a number; the month, weekday and hour are categories (their effect need not
     grow with them). Also which date each part comes from."""
-    from ..features.calendar import calendar_parts
+    from tabular_mlops.features.calendar import calendar_parts
 
     series = {name: frame[name] for name in kinds if name not in dates}
     expanded = {name: kind for name, kind in kinds.items() if name not in dates}

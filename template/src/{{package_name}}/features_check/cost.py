@@ -27,10 +27,10 @@ from typing import Any
 
 import pandas as pd
 from sklearn.base import clone
+from tabular_mlops.config import Params
+from tabular_mlops.features.derived import add_derived_features, derived_features
 from threadpoolctl import threadpool_limits
 
-from ..config import Params
-from ..features.derived import DERIVED_FEATURES, add_derived_features
 from ..modeling.metrics import model_output
 
 
@@ -141,7 +141,7 @@ def _alone(
 
 
 def _derive(name: str, batch: pd.DataFrame) -> Callable[[], object]:
-    compute = DERIVED_FEATURES[name].compute
+    compute = derived_features()[name].compute
     return lambda: compute(batch)
 
 

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 from sklearn.pipeline import Pipeline
+from tabular_mlops.config import Params
+from tabular_mlops.features.derived import add_derived_features
 from tabular_mlops.sampling import at_most
 
-from ..config import Params
-from ..features.derived import add_derived_features
 from ..modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
 from ..modeling.train import features_and_target
 from .association import ColumnKind, associations

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tabular_mlops.atomic import write_json
+from tabular_mlops.config import Params
 
-from ..config import Params
 from ..data.split import read_split
 from ..modeling.registry import load_model
 from .cost import CostReport, measure_cost

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tabular_mlops.config import Params
 from tabular_mlops.lifecycle.git import has_commits
 
-from ..config import Params
 from ..modeling.gate import GateResult, ProductionReference, check_gate
 from ..modeling.registry import load_metadata
 from . import registry

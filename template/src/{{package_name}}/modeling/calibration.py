@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tabular_mlops.config import Params, load_params
 
-from ..config import Params, load_params
 from ..data.ingest import read_raw
 from ..data.split import read_split
 from .metrics import regression_of

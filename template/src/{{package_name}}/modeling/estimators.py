@@ -1,78 +1,20 @@
-"""Build the candidate model and the trivial baseline from ``params.yaml``.
+"""The candidate estimators: ``train.estimator`` in ``params.yaml`` chooses one of them.
 
-The baseline predicts without looking at the features (the majority class, or the mean).
-A candidate that cannot beat it has learnt nothing useful (ML Test Score model-5).
+Each is named for each problem type it serves, by the import path of its class (resolved
+only when a model is built, so that commands which never build one stay quick). To add a
+candidate, add it here, and its hyperparameters under ``train.hyperparameters.<name>`` (and
+``tune.space.<name>`` to search them). tabular-mlops builds the model from this mapping
+(preprocessing, then the estimator: ``tabular_mlops.modeling.pipeline``); pyproject.toml
+declares it there.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sklearn.base import BaseEstimator
-from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.ensemble import (
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
-    RandomForestClassifier,
-    RandomForestRegressor,
-)
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.pipeline import Pipeline
-
-from ..config import Params, ProblemType
-from ..features.preprocess import build_preprocessor
-
-ESTIMATORS: dict[tuple[ProblemType, str], type[BaseEstimator]] = {
-    ("classification", "hist_gradient_boosting"): HistGradientBoostingClassifier,
-    ("classification", "random_forest"): RandomForestClassifier,
-    ("classification", "linear"): LogisticRegression,
-    ("regression", "hist_gradient_boosting"): HistGradientBoostingRegressor,
-    ("regression", "random_forest"): RandomForestRegressor,
-    ("regression", "linear"): Ridge,
+ESTIMATORS: dict[tuple[str, str], str] = {
+    ("classification", "hist_gradient_boosting"): "sklearn.ensemble.HistGradientBoostingClassifier",
+    ("classification", "random_forest"): "sklearn.ensemble.RandomForestClassifier",
+    ("classification", "linear"): "sklearn.linear_model.LogisticRegression",
+    ("regression", "hist_gradient_boosting"): "sklearn.ensemble.HistGradientBoostingRegressor",
+    ("regression", "random_forest"): "sklearn.ensemble.RandomForestRegressor",
+    ("regression", "linear"): "sklearn.linear_model.Ridge",
 }
-
-
-def _seeded(estimator_class: type[BaseEstimator], settings: dict[str, Any], seed: int) -> Any:
-    accepted = estimator_class().get_params()
-    unknown = sorted(set(settings) - set(accepted))
-    if unknown:
-        raise ValueError(
-            f"{estimator_class.__name__} has no hyperparameter(s) {unknown}; "
-            f"valid names include {sorted(accepted)[:12]}"
-        )
-    if "random_state" in accepted:
-        settings = {**settings, "random_state": seed}
-    return estimator_class(**settings)
-
-
-def build_model(params: Params) -> Pipeline:
-    """Return the unfitted candidate pipeline: preprocessing then the chosen estimator."""
-    features = params.data.features
-    name = params.train.estimator
-    settings: dict[str, Any] = dict(params.train.hyperparameters.get(name, {}))
-    # Gradient boosting splits on categories natively: one column per categorical feature
-    # instead of one per level, several times faster on data with many levels.
-    native = name == "hist_gradient_boosting"
-    if native and features.categorical:
-        first = len(features.numeric) + len(features.derived)  # the column order of the output
-        settings["categorical_features"] = list(range(first, first + len(features.categorical)))
-    estimator = _seeded(ESTIMATORS[(params.problem_type, name)], settings, params.seed)
-    preprocessor = build_preprocessor(
-        features.numeric,
-        features.categorical,
-        features.derived,
-        features.boolean,
-        features.datetime,
-        native_categories=native,
-        one_hot_max_levels=params.schema_.max_categories,
-        regression=params.problem_type == "regression",
-        seed=params.seed,
-    )
-    return Pipeline([("features", preprocessor), ("estimator", estimator)])
-
-
-def build_baseline(problem_type: ProblemType) -> BaseEstimator:
-    """Return the trivial baseline for ``problem_type``."""
-    if problem_type == "classification":
-        return DummyClassifier(strategy="prior")
-    return DummyRegressor(strategy="mean")

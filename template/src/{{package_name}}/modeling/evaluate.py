@@ -16,8 +16,8 @@ import pandas as pd
 from sklearn.metrics import roc_curve
 from sklearn.preprocessing import label_binarize
 from tabular_mlops.atomic import write_csv, write_json
+from tabular_mlops.config import Params
 
-from ..config import Params
 from ..data.split import read_split
 from .metrics import model_output, most_probable, rounded, score
 from .registry import load_model

@@ -16,8 +16,8 @@ import json
 from dataclasses import asdict, dataclass
 
 from tabular_mlops.atomic import write_json
+from tabular_mlops.config import Params
 
-from ..config import Params
 from .metrics import is_improvement, regression_of
 
 

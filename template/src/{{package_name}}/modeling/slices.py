@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from tabular_mlops.atomic import write_json
+from tabular_mlops.config import Params, ProblemType
 from tabular_mlops.modeling.resampling import (
     CLASSIFICATION_METRICS,
     RowTable,
@@ -56,7 +57,6 @@ from tabular_mlops.modeling.resampling import (
     resampled_sums,
 )
 
-from ..config import Params, ProblemType
 from .metrics import LOWER_IS_BETTER
 
 MISSING = "(missing)"  # the group of rows where the column is empty

@@ -29,6 +29,8 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
 from tabular_mlops.atomic import write_csv, write_json
+from tabular_mlops.config import Params
+from tabular_mlops.modeling.pipeline import build_model
 from tabular_mlops.modeling.resampling import (
     CLASSIFICATION_METRICS,
     classification_table,
@@ -38,10 +40,8 @@ from tabular_mlops.modeling.resampling import (
 )
 from tabular_mlops.sampling import at_most
 
-from ..config import Params
 from ..data.ingest import read_raw
 from ..data.split import learnable_rows
-from .estimators import build_model
 from .metrics import (
     LOWER_IS_BETTER,
     model_output,

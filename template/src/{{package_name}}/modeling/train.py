@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import sklearn
 from tabular_mlops.atomic import file_sha256
+from tabular_mlops.config import Params
+from tabular_mlops.modeling.pipeline import build_baseline, build_model
 
-from ..config import Params
 from ..data.split import read_split
 from ..environment import runtime_environment
 from ..monitoring.reference import build_reference, write_reference
-from .estimators import build_baseline, build_model
 from .metrics import model_output, most_probable, rounded, score
 from .registry import save_model
 from .tracking import record_run

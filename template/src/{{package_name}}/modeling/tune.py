@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 from sklearn.model_selection import KFold, ParameterGrid, RandomizedSearchCV, StratifiedKFold
 from tabular_mlops.atomic import write_json
+from tabular_mlops.config import Params
+from tabular_mlops.modeling.pipeline import build_model
 from tabular_mlops.sampling import at_most
 
-from ..config import Params
 from ..data.split import read_split
-from .estimators import build_model
 from .metrics import LOWER_IS_BETTER
 from .train import features_and_target
 

@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tabular_mlops.config import Params, load_params
 from tabular_mlops.monitoring.checks import PREDICTION
 
-from ..config import Params, load_params
 from ..data.schema import DataSchema, load_data_schema
 from ..data.split import read_split
 from ..modeling.metrics import most_probable

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+from tabular_mlops.config import Params
 from tabular_mlops.data.levels import level_text
 from tabular_mlops.monitoring.checks import PREDICTION, Alert, CheckResult, result
 
-from ..config import Params
 from .records import Window
 from .reference import Reference
 

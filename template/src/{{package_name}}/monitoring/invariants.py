@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import Alert, CheckResult, result
 
-from ..config import Params
 from ..data.schema import DataSchema, QualityRules
 from ..data.validation import check_frame
 from .records import Window

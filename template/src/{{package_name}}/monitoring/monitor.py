@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import CheckResult, MonitorInputError
 
-from ..config import Params
 from ..data.schema import load_data_schema
 from ..modeling.registry import ModelIntegrityError, load_metadata
 from .dependencies import check_dependencies

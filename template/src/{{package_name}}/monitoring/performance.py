@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import Alert, CheckResult, result
 
-from ..config import Params
 from .records import Window
 
 ITEM = "monitor-6"

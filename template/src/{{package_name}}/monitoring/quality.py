@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import Alert, CheckResult, MonitorInputError, result, skipped
 
-from ..config import Params
 from ..modeling.evaluate import PREDICTIONS_FILE
 from ..modeling.metrics import is_improvement, regression_of, rounded, score
 from .records import Window

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import PREDICTION, Alert, CheckResult, result
 
-from ..config import Params
 from .records import Window
 from .reference import Reference
 

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from tabular_mlops.config import Params
 from tabular_mlops.lifecycle.git import GitError, git
 from tabular_mlops.monitoring.checks import Alert, CheckResult, result
 
-from ..config import Params
 from .reference import Reference
 
 ITEM = "monitor-4"

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from tabular_mlops.config import load_params
 
 from .. import DEFAULT_PARAMS_PATH, __version__
 from .. import __doc__ as package_doc
-from ..config import load_params
 from .metrics import MetricsMiddleware
 from .recording import RecordingMiddleware
 from .routes import PATHS, build_router, invalid_request_handler

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from tabular_mlops.atomic import write_json
+from tabular_mlops.config import Params
 from tabular_mlops.sampling import at_most
 
-from ..config import Params
 from ..data.split import read_split
 from ..modeling.registry import load_verified_model, model_version
 from .bench import run_bench

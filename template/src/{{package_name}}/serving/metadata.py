@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from tabular_mlops.config import Params
 
 from .. import __version__
-from ..config import Params
 from ..modeling.registry import REGISTRY_FILE, model_version
 
 ANSWERS_FILE = ".copier-answers.yml"

@@ -40,8 +40,8 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tabular_mlops.config import PredictionLogParams
 
-from ..config import PredictionLogParams
 from ..environment import runtime_environment
 from .metrics import ServingMetrics
 from .schemas import InputColumn

@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 import pandera.pandas as pa
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from tabular_mlops.config import Params
 from tabular_mlops.data.dates import parse_one
 from tabular_mlops.data.levels import level_text
 
-from ..config import Params
 from ..data.schema import date_format_of, reads_non_dates_as_missing
 
 ColumnKind = Literal["float", "int", "bool", "category", "datetime"]

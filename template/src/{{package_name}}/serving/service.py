@@ -17,9 +17,9 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
+from tabular_mlops.config import Params
 from tabular_mlops.serving.batching import MicroBatcher
 
-from ..config import Params
 from ..data.schema import load_schema
 from .frames import records_to_frame
 from .loading import ModelHolder

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from tabular_mlops.atomic import write_json
-
-from ..config import PredictionLogParams
+from tabular_mlops.config import PredictionLogParams
 
 RECORDS_FILE = "predictions.jsonl"
 ENVIRONMENT_FILE = "serving-environment.json"

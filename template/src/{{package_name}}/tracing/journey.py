@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
+from tabular_mlops.config import Params
 
-from ..config import Params
 from ..data.schema import load_data_schema
 from ..data.validation import column_violations
 from ..modeling.registry import load_model

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+from tabular_mlops.config import Params
 
-from ..config import Params
 from ..data.split import SPLIT_NAMES, read_split
 from ..data.validation import missing_columns
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+
 from tabular_mlops.data.dates import datetime_format, parse_dates
 
 PARTS = ("year", "month", "day_of_week", "hour")

@@ -22,6 +22,7 @@ from sklearn.preprocessing import (
     StandardScaler,
     TargetEncoder,
 )
+
 from tabular_mlops.data.levels import as_levels
 
 from .calendar import CalendarFeatures

@@ -11,9 +11,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import DEFAULT_PARAMS_PATH  # defined in __init__ so that `--help` need not import this
+from .project import declared_estimators
 
 ProblemType = Literal["classification", "regression"]
 HyperparameterValue = bool | int | float | str | None
@@ -121,10 +129,21 @@ class SplitParams(_Strict):
 
 
 class TrainParams(_Strict):
-    estimator: Literal["hist_gradient_boosting", "random_forest", "linear"]
+    estimator: str  # one of the candidates the project declares (modeling/estimators.py)
     hyperparameters: dict[str, dict[str, HyperparameterValue]]
     model_dir: Path
     live_dir: Path  # DVCLive's record of the run (modeling/tracking.py)
+
+    @field_validator("estimator")
+    @classmethod
+    def _a_declared_candidate(cls, name: str) -> str:
+        names = sorted({candidate for _, candidate in declared_estimators()})
+        if name not in names:
+            raise ValueError(
+                f"'{name}' is not a candidate estimator; the project declares "
+                f"{', '.join(repr(n) for n in names)} (add one in modeling/estimators.py)"
+            )
+        return name
 
     @property
     def metrics_path(self) -> Path:

@@ -1,0 +1,1 @@
+"""Features: derived-feature registry, calendar parts and the preprocessing pipeline."""

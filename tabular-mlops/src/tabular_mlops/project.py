@@ -1,0 +1,50 @@
+"""What a project adds to the library: its candidate estimators and its derived features.
+
+A generated project declares both in its ``pyproject.toml``, as entry points of the group
+``tabular_mlops.project``::
+
+    [project.entry-points."tabular_mlops.project"]
+    estimators = "<package>.modeling.estimators:ESTIMATORS"  # the candidates, a mapping
+    derived_features = "<package>.features.derived"  # importing it registers the features
+
+The library loads them the first time it needs them, in whatever process asks (a stage, the
+server, a notebook that unpickles a model), so every process computes a model's derived
+features and knows its candidates the same way, without importing the project by name.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import entry_points
+from typing import Any
+
+GROUP = "tabular_mlops.project"
+
+
+class ProjectDeclarationError(LookupError):
+    """The installed project declares nothing (or something unusable) for the library."""
+
+
+@functools.cache
+def declared(name: str) -> tuple[Any, ...]:
+    """The objects the installed projects declare under ``name`` (usually one project)."""
+    return tuple(point.load() for point in entry_points(group=GROUP, name=name))
+
+
+def load_derived_features() -> None:
+    """Import the modules whose ``@register`` decorators fill the derived-feature registry."""
+    declared("derived_features")
+
+
+def declared_estimators() -> dict[tuple[str, str], Any]:
+    """The candidate estimators, ``(problem type, name) -> estimator class``."""
+    merged: dict[tuple[str, str], Any] = {}
+    for mapping in declared("estimators"):
+        merged.update(mapping)
+    if not merged:
+        raise ProjectDeclarationError(
+            f"no candidate estimators are declared: the project's pyproject.toml names them "
+            f'under [project.entry-points."{GROUP}"] estimators = '
+            '"<package>.modeling.estimators:ESTIMATORS" (run `uv sync` after changing it)'
+        )
+    return merged
