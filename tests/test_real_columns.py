@@ -38,7 +38,7 @@ FLIGHTS_SAMPLE = 3000  # of 336,776 flights: enough for each airport to repeat
 PROFILE = """
 import json, sys
 import pandas as pd
-from {package}.data.profile import profile_frame
+from tabular_mlops.data.profile import profile_frame
 frame = pd.read_csv(sys.argv[1], low_memory=False)
 profile = profile_frame(frame, sys.argv[2], max_categories=50)
 print(json.dumps({{
@@ -51,8 +51,8 @@ SERVE = """
 import json, sys
 from pathlib import Path
 from tabular_mlops.config import load_params
-from {package}.data.schema import load_schema
-from {package}.serving.schemas import build_api_models
+from tabular_mlops.data.schema import load_schema
+from tabular_mlops.serving.schemas import build_api_models
 params = load_params(Path("params.yaml"))
 api = build_api_models(load_schema(params.schema_.path), params)
 record = dict(api.example, **json.loads(sys.argv[1]))

@@ -18,7 +18,7 @@ import mlflow.sklearn
 
 def main(package: str, destination: str) -> None:
     config = importlib.import_module(f"{package}.config")
-    registry = importlib.import_module(f"{package}.modeling.registry")
+    registry = importlib.import_module("tabular_mlops.modeling.registry")
     model = registry.load_model(config.load_params("params.yaml").train.model_path)
     mlflow.sklearn.save_model(model, destination, serialization_format="cloudpickle")
     print(json.dumps(mlflow.__version__))

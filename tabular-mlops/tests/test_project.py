@@ -51,3 +51,18 @@ def test_an_estimator_is_declared_by_its_class_or_its_import_path() -> None:
     assert estimator_class(Ridge) is Ridge
     with pytest.raises(project.ProjectDeclarationError, match="cannot be imported"):
         estimator_class("sklearn.linear_model.Rigde")
+
+
+def test_the_project_package_is_read_from_its_declarations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib.metadata import EntryPoint, EntryPoints
+
+    points = EntryPoints(
+        [EntryPoint("estimators", "my_project.modeling.estimators:ESTIMATORS", project.GROUP)]
+    )
+    monkeypatch.setattr(project, "entry_points", lambda group: points)
+    assert project.project_package() == "my_project"
+    monkeypatch.setattr(project, "entry_points", lambda group: EntryPoints([]))
+    with pytest.raises(project.ProjectDeclarationError, match="no project is installed"):
+        project.project_package()

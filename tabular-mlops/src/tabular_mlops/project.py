@@ -31,6 +31,18 @@ def declared(name: str) -> tuple[Any, ...]:
     return tuple(point.load() for point in entry_points(group=GROUP, name=name))
 
 
+def project_package() -> str:
+    """The import name of the installed project (whose ``python -m <package>`` is its
+    command), read from its declarations without importing it."""
+    points = entry_points(group=GROUP)
+    if not points:
+        raise ProjectDeclarationError(
+            f"no project is installed: a generated project declares itself under "
+            f'[project.entry-points."{GROUP}"] in its pyproject.toml (run `uv sync`)'
+        )
+    return sorted(point.value for point in points)[0].split(".")[0].split(":")[0]
+
+
 def load_derived_features() -> None:
     """Import the modules whose ``@register`` decorators fill the derived-feature registry."""
     declared("derived_features")

@@ -18,18 +18,18 @@ from typing import Any, get_args
 from pydantic import ValidationError
 from tabular_mlops.atomic import write_text
 from tabular_mlops.config import OVERRIDE_FLAGS, OverrideParams, Params, ParamsError, ProblemType
+from tabular_mlops.data.columns import UNASSIGNED, ColumnsError, MetadataPlan, plan_metadata
 from tabular_mlops.data.dates import is_datetime
+from tabular_mlops.data.ingest import ingest, read_raw
+from tabular_mlops.data.leakage import MIN_VALIDATION_ROWS, ColumnKind, leak_scores
+from tabular_mlops.data.profile import FeatureKind, Profile, is_boolean, profile_frame
+from tabular_mlops.data.schema import infer_for_params, save_schema
 from tabular_mlops.data.sensitive import sensitive_attribute
+from tabular_mlops.data.sources import SourceError, display_source
+from tabular_mlops.data.validation import suggest
 from tabular_mlops.features.derived import applicable_derived_features
 
-from .data.columns import UNASSIGNED, ColumnsError, MetadataPlan, plan_metadata
-from .data.ingest import ingest, read_raw
-from .data.leakage import MIN_VALIDATION_ROWS, ColumnKind, leak_scores
-from .data.profile import FeatureKind, Profile, is_boolean, profile_frame
-from .data.schema import infer_for_params, save_schema
-from .data.sources import SourceError, display_source
 from .data.split import Splits
-from .data.validation import suggest
 
 # How much worse than the other test rows a slice or an inclusion group may be: in the
 # metric's units for a classification, a share of the others' error for a regression. Chance
@@ -96,7 +96,7 @@ def _set_min_score(document: Any, profile: Profile, params: Params, test: Any | 
     split): on a few hundred rows no slice, or no group of the sensitive attribute, may hold
     enough of its rows to be judged, and the tests then say "not applicable", no point.
     """
-    from .modeling.slices import any_group_judged, slice_bins
+    from tabular_mlops.modeling.slices import any_group_judged, slice_bins
 
     missing = []
     attribute = document["evaluate"]["inclusion"].get("attribute")
@@ -386,8 +386,8 @@ def _unrelated_to_target(
     stricter than the check's Holm over the features the model does not use, so a feature
     kept here is never called noise there for want of a relation.
     """
-    from .features_check.association import ColumnKind as TestKind
-    from .features_check.association import associations
+    from tabular_mlops.features_check.association import ColumnKind as TestKind
+    from tabular_mlops.features_check.association import associations
 
     alpha = params.features_check.importance.alpha
     dates = profile.features("datetime")

@@ -28,12 +28,12 @@ from sklearn import metrics
 from sklearn.pipeline import Pipeline
 from tabular_mlops.config import Params
 from tabular_mlops.features.derived import add_derived_features
+from tabular_mlops.features_check.association import ColumnKind, associations
+from tabular_mlops.features_check.bootstrap import resample_weights, weighted_metric
+from tabular_mlops.modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
 from tabular_mlops.sampling import at_most
 
-from ..modeling.metrics import LOWER_IS_BETTER, model_output, most_probable, score
 from ..modeling.train import features_and_target
-from .association import ColumnKind, associations
-from .bootstrap import resample_weights, weighted_metric
 
 Verdict = Literal["beneficial", "redundant", "noise"]
 

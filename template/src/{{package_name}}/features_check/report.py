@@ -11,10 +11,10 @@ from typing import Any
 
 from tabular_mlops.atomic import write_json
 from tabular_mlops.config import Params
+from tabular_mlops.features_check.cost import CostReport, measure_cost
+from tabular_mlops.modeling.registry import load_model
 
 from ..data.split import read_split
-from ..modeling.registry import load_model
-from .cost import CostReport, measure_cost
 from .importance import ImportanceReport, measure_importance
 
 

@@ -34,12 +34,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from tabular_mlops.config import Params, load_params
+from tabular_mlops.data.ingest import read_raw
+from tabular_mlops.modeling.metrics import regression_of
+from tabular_mlops.modeling.registry import load_verified_model
+from tabular_mlops.modeling.slices import Judged, inclusion_report, slice_report
 
-from ..data.ingest import read_raw
 from ..data.split import read_split
-from .metrics import regression_of
-from .registry import load_verified_model
-from .slices import Judged, inclusion_report, slice_report
 from .staleness_impact import capped, staleness_curve
 from .train import features_and_target
 

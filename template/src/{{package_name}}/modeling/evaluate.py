@@ -17,11 +17,11 @@ from sklearn.metrics import roc_curve
 from sklearn.preprocessing import label_binarize
 from tabular_mlops.atomic import write_csv, write_json
 from tabular_mlops.config import Params
+from tabular_mlops.modeling.metrics import model_output, most_probable, rounded, score
+from tabular_mlops.modeling.registry import load_model
+from tabular_mlops.modeling.slices import write_group_reports
 
 from ..data.split import read_split
-from .metrics import model_output, most_probable, rounded, score
-from .registry import load_model
-from .slices import write_group_reports
 from .train import features_and_target
 
 PREDICTIONS_FILE = "predictions.csv"

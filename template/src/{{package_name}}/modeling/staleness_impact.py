@@ -30,6 +30,15 @@ from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
 from tabular_mlops.atomic import write_csv, write_json
 from tabular_mlops.config import Params
+from tabular_mlops.data.ingest import read_raw
+from tabular_mlops.modeling.metrics import (
+    LOWER_IS_BETTER,
+    model_output,
+    most_probable,
+    regression_of,
+    rounded,
+    score,
+)
 from tabular_mlops.modeling.pipeline import build_model
 from tabular_mlops.modeling.resampling import (
     CLASSIFICATION_METRICS,
@@ -40,16 +49,7 @@ from tabular_mlops.modeling.resampling import (
 )
 from tabular_mlops.sampling import at_most
 
-from ..data.ingest import read_raw
 from ..data.split import learnable_rows
-from .metrics import (
-    LOWER_IS_BETTER,
-    model_output,
-    most_probable,
-    regression_of,
-    rounded,
-    score,
-)
 from .train import features_and_target, tuned_hyperparameters, with_tuned
 
 # A part with fewer rows gives a metric too noisy to plot: it joins the part before it.

@@ -15,13 +15,13 @@ import pandas as pd
 import sklearn
 from tabular_mlops.atomic import file_sha256
 from tabular_mlops.config import Params
+from tabular_mlops.modeling.metrics import model_output, most_probable, rounded, score
 from tabular_mlops.modeling.pipeline import build_baseline, build_model
+from tabular_mlops.modeling.registry import save_model
+from tabular_mlops.monitoring.reference import build_reference, write_reference
 
 from ..data.split import read_split
 from ..environment import runtime_environment
-from ..monitoring.reference import build_reference, write_reference
-from .metrics import model_output, most_probable, rounded, score
-from .registry import save_model
 from .tracking import record_run
 
 

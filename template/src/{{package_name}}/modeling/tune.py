@@ -13,11 +13,11 @@ import pandas as pd
 from sklearn.model_selection import KFold, ParameterGrid, RandomizedSearchCV, StratifiedKFold
 from tabular_mlops.atomic import write_json
 from tabular_mlops.config import Params
+from tabular_mlops.modeling.metrics import LOWER_IS_BETTER
 from tabular_mlops.modeling.pipeline import build_model
 from tabular_mlops.sampling import at_most
 
 from ..data.split import read_split
-from .metrics import LOWER_IS_BETTER
 from .train import features_and_target
 
 # gate.metric -> scikit-learn scorer (an error is negated: scikit-learn maximises scores)

@@ -36,14 +36,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from tabular_mlops.config import Params, load_params
+from tabular_mlops.data.schema import DataSchema, load_data_schema
+from tabular_mlops.modeling.metrics import most_probable
+from tabular_mlops.modeling.registry import load_verified_model, model_version
 from tabular_mlops.monitoring.checks import PREDICTION
+from tabular_mlops.monitoring.drift import (
+    DriftTest,
+    check_drift,
+    compare,
+    drift_tests,
+    holm,
+    numbers,
+)
+from tabular_mlops.monitoring.invariants import missing_rates
+from tabular_mlops.monitoring.records import Window, window_from_records
+from tabular_mlops.monitoring.reference import (
+    Reference,
+    build_reference,
+    plain,
+    reference_from_dict,
+)
+from tabular_mlops.monitoring.stability import check_stability
 
-from ..data.schema import DataSchema, load_data_schema
 from ..data.split import read_split
-from ..modeling.metrics import most_probable
-from ..modeling.registry import load_verified_model, model_version
-from .drift import DriftTest, check_drift, compare, drift_tests, holm, numbers
-from .invariants import missing_rates
 from .quality import (
     chance_values,
     fast_metric,
@@ -53,9 +68,6 @@ from .quality import (
     p_values,
     resampled,
 )
-from .records import Window, window_from_records
-from .reference import Reference, build_reference, plain, reference_from_dict
-from .stability import check_stability
 
 POWER = 0.8  # a shift counts as detected when it is named in this share of windows
 SHIFTS = [round(0.1 * step, 1) for step in range(1, 31)]  # 0.1 ... 3.0 standard deviations

@@ -17,19 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from tabular_mlops.config import Params
+from tabular_mlops.data.schema import load_data_schema
+from tabular_mlops.modeling.registry import ModelIntegrityError, load_metadata
 from tabular_mlops.monitoring.checks import CheckResult, MonitorInputError
+from tabular_mlops.monitoring.dependencies import check_dependencies
+from tabular_mlops.monitoring.drift import check_drift
+from tabular_mlops.monitoring.invariants import check_invariants
+from tabular_mlops.monitoring.performance import check_performance
+from tabular_mlops.monitoring.records import Window, read_window
+from tabular_mlops.monitoring.reference import Reference, load_reference, reference_path
+from tabular_mlops.monitoring.stability import check_stability
+from tabular_mlops.monitoring.staleness import check_staleness
 
-from ..data.schema import load_data_schema
-from ..modeling.registry import ModelIntegrityError, load_metadata
-from .dependencies import check_dependencies
-from .drift import check_drift
-from .invariants import check_invariants
-from .performance import check_performance
 from .quality import check_quality, load_labels
-from .records import Window, read_window
-from .reference import Reference, load_reference, reference_path
-from .stability import check_stability
-from .staleness import check_staleness
 
 EXIT_HEALTHY = 0
 EXIT_RETRAIN = 10

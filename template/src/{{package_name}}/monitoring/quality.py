@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from tabular_mlops.config import Params
+from tabular_mlops.modeling.metrics import is_improvement, regression_of, rounded, score
 from tabular_mlops.monitoring.checks import Alert, CheckResult, MonitorInputError, result, skipped
+from tabular_mlops.monitoring.records import Window
+from tabular_mlops.monitoring.reference import Reference
 
 from ..modeling.evaluate import PREDICTIONS_FILE
-from ..modeling.metrics import is_improvement, regression_of, rounded, score
-from .records import Window
-from .reference import Reference
 
 ITEM = "monitor-7"
 REQUEST_ID = "request_id"

@@ -19,11 +19,11 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from tabular_mlops.atomic import write_text
 from tabular_mlops.monitoring.checks import CheckResult
+from tabular_mlops.monitoring.drift import categories, numbers
+from tabular_mlops.monitoring.records import Window
+from tabular_mlops.monitoring.reference import Reference
 
-from .drift import categories, numbers
 from .monitor import MonitorReport
-from .records import Window
-from .reference import Reference
 
 REFERENCE_COLOUR, WINDOW_COLOUR = "#4c78a8", "#f58518"
 STYLE = """

@@ -22,10 +22,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from tabular_mlops.config import load_params
+from tabular_mlops.serving.metrics import MetricsMiddleware
 
 from .. import DEFAULT_PARAMS_PATH, __version__
 from .. import __doc__ as package_doc
-from .metrics import MetricsMiddleware
 from .recording import RecordingMiddleware
 from .routes import PATHS, build_router, invalid_request_handler
 from .service import Service

@@ -17,13 +17,13 @@ from typing import Any
 
 from tabular_mlops.atomic import write_json
 from tabular_mlops.config import Params
+from tabular_mlops.modeling.registry import load_verified_model, model_version
 from tabular_mlops.sampling import at_most
+from tabular_mlops.serving.bench import run_bench
+from tabular_mlops.serving.process import ServerProcess, ServerStartError, call
 
 from ..data.split import read_split
-from ..modeling.registry import load_verified_model, model_version
-from .bench import run_bench
 from .frames import frame_to_records
-from .process import ServerProcess, ServerStartError, call
 
 MAX_REPORTED_MISMATCHES = 10
 

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
-
-from .schemas import InputColumn
+from tabular_mlops.serving.schemas import InputColumn
 
 
 def _values(values: list[Any], column: InputColumn) -> Any:

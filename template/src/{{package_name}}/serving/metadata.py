@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 from tabular_mlops.config import Params
+from tabular_mlops.modeling.registry import REGISTRY_FILE, model_version
 
 from .. import __version__
-from ..modeling.registry import REGISTRY_FILE, model_version
 
 ANSWERS_FILE = ".copier-answers.yml"
 

@@ -41,11 +41,11 @@ import orjson
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tabular_mlops.config import PredictionLogParams
+from tabular_mlops.serving.metrics import ServingMetrics
+from tabular_mlops.serving.schemas import InputColumn
+from tabular_mlops.serving.sinks import RecordSink
 
 from ..environment import runtime_environment
-from .metrics import ServingMetrics
-from .schemas import InputColumn
-from .sinks import RecordSink
 
 logger = logging.getLogger(__name__)
 

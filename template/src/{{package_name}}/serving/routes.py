@@ -20,8 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
+from tabular_mlops.serving.loading import ModelHolder
 
-from .loading import ModelHolder
 from .recording import SERVED_KEY, Served, ServedPrediction
 from .service import Service
 

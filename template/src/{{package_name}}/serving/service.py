@@ -18,16 +18,16 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 from tabular_mlops.config import Params
+from tabular_mlops.data.schema import load_schema
 from tabular_mlops.serving.batching import MicroBatcher
+from tabular_mlops.serving.loading import ModelHolder
+from tabular_mlops.serving.metrics import ServingMetrics
+from tabular_mlops.serving.schemas import build_api_models
+from tabular_mlops.serving.sinks import build_sink
 
-from ..data.schema import load_schema
 from .frames import records_to_frame
-from .loading import ModelHolder
 from .metadata import build_metadata, trained_at
-from .metrics import ServingMetrics
 from .recording import PredictionRecorder
-from .schemas import build_api_models
-from .sinks import build_sink
 
 
 class Service:

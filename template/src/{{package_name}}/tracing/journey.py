@@ -17,10 +17,10 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from tabular_mlops.config import Params
+from tabular_mlops.data.schema import load_data_schema
+from tabular_mlops.data.validation import column_violations
+from tabular_mlops.modeling.registry import load_model
 
-from ..data.schema import load_data_schema
-from ..data.validation import column_violations
-from ..modeling.registry import load_model
 from .rows import SelectedRow, TraceError, model_frame, select_row
 
 

@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 from tabular_mlops.config import Params
+from tabular_mlops.data.validation import missing_columns
 
 from ..data.split import SPLIT_NAMES, read_split
-from ..data.validation import missing_columns
 
 SPLIT_ROW = re.compile(r"^(?P<split>[a-z]+):(?P<position>-?\d+)$")
 ROW_FORMS = (
@@ -131,9 +131,9 @@ def model_frame(params: Params, schema: pa.DataFrameSchema, row: SelectedRow) ->
         return row.raw[inputs]
     # Imported here: pydantic's models are only needed for a record.
     from pydantic import ValidationError
+    from tabular_mlops.serving.schemas import build_api_models
 
     from ..serving.frames import records_to_frame
-    from ..serving.schemas import build_api_models
 
     api = build_api_models(schema, params)
     try:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+
 from tabular_mlops.config import ProblemType
 
 Weights = np.ndarray  # (resamples, rows): how often each row is drawn in each resample

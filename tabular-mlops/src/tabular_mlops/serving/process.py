@@ -23,6 +23,8 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
+from ..project import project_package
+
 
 class ServerStartError(RuntimeError):
     """The server exited, or did not answer ``/ready`` with 200 in time."""
@@ -53,7 +55,7 @@ def call(url: str, payload: Any = None, timeout: float = 30) -> tuple[int, Any]:
 
 
 class ServerProcess:
-    """``python -m <package> serve --params <params_path>`` on a free loopback port."""
+    """``python -m <project package> serve --params <params_path>`` on a free loopback port."""
 
     def __init__(
         self, params_path: Path, cwd: Path, startup_timeout_s: float, *, record: bool = True
@@ -68,8 +70,8 @@ class ServerProcess:
         self._log: IO[str] | None = None
 
     def start(self) -> None:
-        package = __name__.split(".")[0]
-        command = [sys.executable, "-m", package, "serve", "--params", str(self.params_path)]
+        command = [sys.executable, "-m", project_package(), "serve"]
+        command += ["--params", str(self.params_path)]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         command += [] if self.record else ["--no-record"]
         self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()

@@ -36,6 +36,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy import stats
+
 from tabular_mlops.config import ProblemType
 
 ColumnKind = Literal["numeric", "categorical"]

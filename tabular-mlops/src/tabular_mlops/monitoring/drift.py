@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+
 from tabular_mlops.config import Params
 from tabular_mlops.data.levels import level_text
 from tabular_mlops.monitoring.checks import PREDICTION, Alert, CheckResult, result

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from tabular_mlops.atomic import write_text
 from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import MonitorInputError

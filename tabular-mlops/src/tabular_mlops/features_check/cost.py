@@ -27,9 +27,10 @@ from typing import Any
 
 import pandas as pd
 from sklearn.base import clone
+from threadpoolctl import threadpool_limits
+
 from tabular_mlops.config import Params
 from tabular_mlops.features.derived import add_derived_features, derived_features
-from threadpoolctl import threadpool_limits
 
 from ..modeling.metrics import model_output
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from tabular_mlops.monitoring.checks import MonitorInputError
 
 LOG_NAME = "predictions.jsonl"

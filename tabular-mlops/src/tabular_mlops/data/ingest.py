@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
+
 from tabular_mlops.atomic import file_sha256, write_csv, write_json
 from tabular_mlops.config import DataParams
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
+
 from tabular_mlops.config import ProblemType
 
 MAX_DEPTH = 6  # up to 64 steps: enough for ten class codes in one numeric column

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
 from tabular_mlops.atomic import write_json
 from tabular_mlops.config import Params, ProblemType
 from tabular_mlops.modeling.resampling import (

@@ -295,7 +295,7 @@ def format_table(report: DeliveryReport) -> str:
     """The report as a few readable lines."""
     if report.message:
         return report.message
-    assert report.start is not None  # noqa: S101 - set whenever there is no message
+    assert report.start is not None
     start, end = report.start.astimezone(UTC), report.now.astimezone(UTC)
     lines = [
         f"Delivery metrics of '{report.artifact}' (stage '{report.stage}'), "

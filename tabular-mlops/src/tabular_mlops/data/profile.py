@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
+
 from tabular_mlops.config import ProblemType
 from tabular_mlops.data.dates import (
     DATETIME_SHARE as DATETIME_SHARE,  # adopt's --date check uses it

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from tabular_mlops.atomic import write_text
 from tabular_mlops.config import Params
 from tabular_mlops.data.personal import looks_personal

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from tabular_mlops.config import Params
 from tabular_mlops.lifecycle.git import GitError, git
 from tabular_mlops.monitoring.checks import Alert, CheckResult, result

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 import yaml
+
 from tabular_mlops.atomic import write_text
 from tabular_mlops.config import Params
 from tabular_mlops.data.dates import datetime_format, parse_dates

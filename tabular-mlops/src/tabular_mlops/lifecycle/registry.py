@@ -19,6 +19,7 @@ from typing import Any
 
 import semver
 import yaml
+
 from tabular_mlops.lifecycle.git import GitError, git, has_commits
 
 STAGES = ("staging", "prod")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import Alert, CheckResult, result
 

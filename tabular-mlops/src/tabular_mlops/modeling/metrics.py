@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn import metrics
+
 from tabular_mlops.config import ProblemType
 
 LOWER_IS_BETTER = frozenset({"mae", "rmse"})

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 import pandera.pandas as pa
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
 from tabular_mlops.config import Params
 from tabular_mlops.data.dates import parse_one
 from tabular_mlops.data.levels import level_text

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+
 from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import Alert, CheckResult, result
 

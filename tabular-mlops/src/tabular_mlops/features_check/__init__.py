@@ -1,0 +1,1 @@
+"""Features check: the modules every project shares."""
