@@ -373,7 +373,7 @@ def test_unsupported_estimator_stops_dvc_repro_at_the_first_stage(workspace):
     workspace.set_params(**{"train.estimator": "xgboost"})
     result = workspace.dvc_repro()
     workspace.assert_refused(
-        result, "train.estimator", "'hist_gradient_boosting', 'random_forest' or 'linear'"
+        result, "train.estimator", "'hist_gradient_boosting', 'linear', 'random_forest'"
     )
     assert "Running stage 'train'" not in result.stdout
     # ingest checks params.yaml before it reads anything, and DVC keeps its outputs.

@@ -115,7 +115,7 @@ def test_the_restored_model_is_v1s_and_verifies(lifecycle):
     restored = lifecycle.project / "registry" / "v1.0.0"
     check = (
         "import sys; from pathlib import Path; "
-        f"from {read_answers(lifecycle.project)['package_name']}.modeling.registry import "
+        "from tabular_mlops.modeling.registry import "
         "load_verified_model; "
         "_, meta = load_verified_model(Path(sys.argv[1]) / 'model.pkl'); print(meta['sha256'])"
     )
