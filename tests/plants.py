@@ -14,10 +14,11 @@ from pathlib import Path
 import yaml
 
 
-def _package(project: Path) -> Path:
-    """The project's package folder (src/<package_name>)."""
-    (package,) = [path for path in (project / "src").iterdir() if (path / "cli.py").is_file()]
-    return package
+def _library(project: Path) -> Path:
+    """The copy of tabular-mlops installed in the project's environment: a plant in the
+    machinery edits it there, as a bug in the pinned version would be."""
+    (library,) = project.glob(".venv/lib/python3*/site-packages/tabular_mlops")
+    return library
 
 
 def _replace(path: Path, old: str, new: str, count: int) -> None:
@@ -36,7 +37,7 @@ def _edit_params(project: Path, edit: Callable[[dict], None]) -> None:
 
 def plant_unseeded_split(project: Path) -> None:
     """infra-1: the split ignores the seed, so two runs of the pipeline split differently."""
-    _replace(_package(project) / "data" / "split.py", "random_state=seed", "random_state=None", 2)
+    _replace(_library(project) / "data" / "split.py", "random_state=seed", "random_state=None", 2)
 
 
 def plant_model_no_better_than_baseline(project: Path) -> None:
@@ -60,7 +61,7 @@ def plant_serving_skew(project: Path) -> None:
     The pipeline sees the values as trained, so served predictions differ from training's.
     """
     _replace(
-        _package(project) / "serving" / "frames.py",
+        _library(project) / "serving" / "frames.py",
         "return np.array(values, dtype=np.float64)  # None becomes NaN",
         "return np.array(values, dtype=np.float64) + 10  # None becomes NaN",
         1,

@@ -2,7 +2,7 @@
 measured on the demo data of both problem types, in the projects test_project_runs.py built
 (`make all`).
 
-One run of ``python -m <package>.modeling.calibration`` per project draws 100 test splits
+One run of ``python -m tabular_mlops.modeling.calibration`` per project draws 100 test splits
 of the real one's size from its rows: permuted (features independent of the errors, so any
 failure is a false alarm) and resampled (the data as they are), and 100 resampled curves
 for the staleness check. Each check must fail at most ``evaluate.slices.alpha`` of them, as
@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from .helpers import read_answers, run
+from .helpers import run
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +26,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module", params=["defaults", "regression"])
 def calibration(request, built):
     project, _ = built(request.param)
-    package = read_answers(project)["package_name"]
     printed = run(
-        ["uv", "run", "--frozen", "python", "-m", f"{package}.modeling.calibration"], project
+        ["uv", "run", "--frozen", "python", "-m", "tabular_mlops.modeling.calibration"], project
     ).stdout
     return project, json.loads(printed)
 

@@ -1,6 +1,6 @@
 """`monitor` in a generated, trained project: its drift check measured on the project's data.
 
-One run of ``python -m <package>.monitoring.calibration`` in the project that
+One run of ``python -m tabular_mlops.monitoring.calibration`` in the project that
 test_project_runs.py built (`make all`) partitions the demo data at random into a reference
 and a disjoint window, many times: it counts the undrifted windows that raised any alert, and
 finds the smallest shift of each numeric column that the check names in 80% of the windows.
@@ -16,7 +16,7 @@ import re
 import pytest
 import yaml
 
-from .helpers import read_answers, run
+from .helpers import run
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +24,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def calibration(built):
     project, _ = built("defaults")
-    package = read_answers(project)["package_name"]
     printed = run(
-        ["uv", "run", "--frozen", "python", "-m", f"{package}.monitoring.calibration"], project
+        ["uv", "run", "--frozen", "python", "-m", "tabular_mlops.monitoring.calibration"], project
     ).stdout
     return project, json.loads(printed)
 

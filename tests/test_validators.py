@@ -42,6 +42,7 @@ BAD_CHOICES = [
     ("problem_type", "clustering"),
     ("dvc_remote", "ftp"),
     ("experiment_tracking", "wandb"),
+    ("library_source", "git"),
 ]
 
 # Remote-specific answers are only asked for their remote.

@@ -78,8 +78,8 @@ def _adapted(config: Any, params: Any, spec: dict[str, Any], frame: pd.DataFrame
 
 
 def main(package: str, spec_path: str) -> None:
-    config = importlib.import_module(f"{package}.config")
-    calibration = importlib.import_module(f"{package}.modeling.calibration")
+    config = importlib.import_module("tabular_mlops.config")
+    calibration = importlib.import_module("tabular_mlops.modeling.calibration")
     params = config.load_params()
     results = {}
     with open(spec_path, encoding="utf-8") as file:

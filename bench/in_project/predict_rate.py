@@ -36,7 +36,7 @@ def rate(predict: Any, frame: pd.DataFrame, seconds: float = 3.0) -> dict[str, f
 
 
 def main(package: str, rows: int) -> None:
-    config = importlib.import_module(f"{package}.config")
+    config = importlib.import_module("tabular_mlops.config")
     registry = importlib.import_module("tabular_mlops.modeling.registry")
     params = config.load_params("params.yaml")
     model = registry.load_model(params.train.model_path)

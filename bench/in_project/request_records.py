@@ -17,8 +17,8 @@ import pandas as pd
 
 
 def main(package: str) -> None:
-    config = importlib.import_module(f"{package}.config")
-    frames = importlib.import_module(f"{package}.serving.frames")
+    config = importlib.import_module("tabular_mlops.config")
+    frames = importlib.import_module("tabular_mlops.serving.frames")
     params = config.load_params("params.yaml")
     test = pd.read_csv(params.split.output_dir / "test.csv")[params.data.features.input_columns]
     print(json.dumps(frames.frame_to_records(test)))

@@ -17,7 +17,7 @@ import mlflow.sklearn
 
 
 def main(package: str, destination: str) -> None:
-    config = importlib.import_module(f"{package}.config")
+    config = importlib.import_module("tabular_mlops.config")
     registry = importlib.import_module("tabular_mlops.modeling.registry")
     model = registry.load_model(config.load_params("params.yaml").train.model_path)
     mlflow.sklearn.save_model(model, destination, serialization_format="cloudpickle")

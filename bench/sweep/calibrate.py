@@ -4,10 +4,10 @@ After `run.py` has built a dataset's project (its folder is kept, its environmen
 this installs the project again from its lock and runs the project's own measurements on
 the model and splits `make all` left there:
 
-- `python -m <package>.modeling.calibration`: the slice and inclusion checks on 100 permuted
+- `python -m tabular_mlops.modeling.calibration`: the slice and inclusion checks on 100 permuted
   test splits (no group differs: every failure is a false alarm) and 100 resampled ones, and
   the staleness check on 100 resampled curves when the data has a time column;
-- `python -m <package>.monitoring.calibration`: the drift monitor on 200 windows drawn from
+- `python -m tabular_mlops.monitoring.calibration`: the drift monitor on 200 windows drawn from
   the data it was trained on (every alert is a false alarm), and the quality check on 100
   healthy labelled windows.
 
@@ -33,15 +33,13 @@ if __package__ in (None, ""):  # run as a script: import this repository's packa
 
 from bench.sweep.report import FALSE_ALARMS, write_report  # noqa: E402
 from bench.sweep.run import DOC, RESULTS, _json, _run  # noqa: E402
-from tests.helpers import read_answers  # noqa: E402
 
 TIMEOUT = 1800  # seconds per measurement
 
 
 def _measure(project: Path, module: str, log: Path) -> dict[str, Any]:
     """One calibration module's JSON, or the error that stopped it."""
-    package = read_answers(project)["package_name"]
-    command = ["uv", "run", "--frozen", "python", "-m", f"{package}.{module}"]
+    command = ["uv", "run", "--frozen", "python", "-m", f"tabular_mlops.{module}"]
     start = time.perf_counter()
     code, output = _run(command, project, log, TIMEOUT)
     seconds = round(time.perf_counter() - start, 1)

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from . import DEFAULT_PARAMS_PATH  # defined in __init__ so that `--help` need not import this
+from .errors import ProjectError
 from .project import declared_estimators
 
 ProblemType = Literal["classification", "regression"]
@@ -441,8 +442,10 @@ class Params(_Strict):
         return self.staleness_impact.time_column or self.monitoring.staleness.time_column
 
 
-class ParamsError(ValueError):
+class ParamsError(ProjectError, ValueError):
     """``params.yaml`` is missing, unreadable or breaks a rule."""
+
+    exit_code = 2  # as for a usage error: the command could not even start
 
 
 def _describe(item: Any, raw: Any) -> str:

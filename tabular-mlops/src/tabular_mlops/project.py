@@ -15,13 +15,15 @@ features and knows its candidates the same way, without importing the project by
 from __future__ import annotations
 
 import functools
-from importlib.metadata import entry_points
+from importlib.metadata import Distribution, entry_points
 from typing import Any
+
+from .errors import ProjectError
 
 GROUP = "tabular_mlops.project"
 
 
-class ProjectDeclarationError(LookupError):
+class ProjectDeclarationError(ProjectError, LookupError):
     """The installed project declares nothing (or something unusable) for the library."""
 
 
@@ -41,6 +43,34 @@ def project_package() -> str:
             f'[project.entry-points."{GROUP}"] in its pyproject.toml (run `uv sync`)'
         )
     return sorted(point.value for point in points)[0].split(".")[0].split(":")[0]
+
+
+def project_distribution() -> Distribution | None:
+    """The installed distribution that declares the project (its name, version, summary and
+    command), or None when no project is installed (the library's own tests)."""
+    points = sorted(entry_points(group=GROUP), key=lambda point: point.value)
+    return points[0].dist if points else None
+
+
+def version_and_summary() -> tuple[str, str]:
+    """The installed project's version and one-line description (its pyproject.toml's), as the
+    API's metadata and documentation show them; the library's own outside a project."""
+    distribution = project_distribution()
+    if distribution is None:
+        from importlib.metadata import distribution as named
+
+        distribution = named("tabular-mlops")
+    return distribution.version, str(distribution.metadata.json.get("summary", ""))
+
+
+def command_name() -> str:
+    """The project's command (its console script, the slug), as help and hints name it."""
+    distribution = project_distribution()
+    if distribution is not None:
+        scripts = [p.name for p in distribution.entry_points if p.group == "console_scripts"]
+        if scripts:
+            return sorted(scripts)[0]
+    return "python -m " + project_package() if distribution is not None else "tabular-mlops"
 
 
 def load_derived_features() -> None:

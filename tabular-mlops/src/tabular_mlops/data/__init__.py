@@ -1,1 +1,1 @@
-"""Data: the modules every project shares."""
+"""Data: ingest, schema inference, validation and splitting."""

@@ -33,6 +33,8 @@ from tabular_mlops.config import Params
 from tabular_mlops.data.personal import looks_personal
 from tabular_mlops.features.derived import derived_features
 
+from ..errors import ProjectError
+
 UNASSIGNED = "unassigned"  # the owner adopt writes: replace it with a person or a team
 HEADER = """\
 Column metadata (docs/data_sources.md): for every column of the data, who answers for it
@@ -42,7 +44,7 @@ each new column with safe defaults and keeps what is already written: review its
 and replace `unassigned` owners."""
 
 
-class ColumnsError(ValueError):
+class ColumnsError(ProjectError, ValueError):
     """The column metadata file is missing or breaks a rule; the message says which."""
 
 

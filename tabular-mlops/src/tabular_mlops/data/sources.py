@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import ProjectError
+
 PARQUET_MAGIC = b"PAR1"
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
@@ -30,7 +32,7 @@ _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-class SourceError(ValueError):
+class SourceError(ProjectError, ValueError):
     """A data source cannot be read; the message says which and why."""
 
 

@@ -1,1 +1,1 @@
-"""Lifecycle: the modules every project shares."""
+"""The model after training: its registry versions, stages, rollback and delivery metrics."""

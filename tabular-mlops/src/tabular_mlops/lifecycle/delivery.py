@@ -26,6 +26,7 @@ from typing import Any
 
 from tabular_mlops.lifecycle.git import GitError, git
 
+from ..errors import ProjectError
 from .registry import PRODUCTION, Assignment, assignments, semver_key
 
 # A rate over a shorter window says more about chance than about the team's pace.
@@ -33,7 +34,7 @@ MIN_WINDOW = timedelta(days=7)
 HOUR = 3600.0
 
 
-class DeliveryError(RuntimeError):
+class DeliveryError(ProjectError, RuntimeError):
     """The metrics cannot be read; the message says why and what to do."""
 
 

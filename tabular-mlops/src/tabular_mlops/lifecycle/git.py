@@ -6,8 +6,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..errors import ProjectError
 
-class GitError(RuntimeError):
+
+class GitError(ProjectError, RuntimeError):
     """git is missing or a git command failed; the message carries git's own error."""
 
 

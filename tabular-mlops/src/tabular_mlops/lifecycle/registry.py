@@ -22,6 +22,8 @@ import yaml
 
 from tabular_mlops.lifecycle.git import GitError, git, has_commits
 
+from ..errors import ProjectError
+
 STAGES = ("staging", "prod")
 PRODUCTION = "prod"
 SHA256_NOTE = re.compile(r"sha256=([0-9a-f]{64})")
@@ -29,7 +31,7 @@ ASSIGNMENT_NUMBER = re.compile(r"#(\d+)$")
 VERSION = re.compile(r"v\d+\.\d+\.\d+")
 
 
-class RegistryError(RuntimeError):
+class RegistryError(ProjectError, RuntimeError):
     """A registry action cannot be done; the message says why and what to do."""
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..errors import ProjectError
 from .rubric import ID_FORMAT, unknown_ids
 
 
-class ManualError(ValueError):
+class ManualError(ProjectError, ValueError):
     """The manual records file cannot be read or names an item the rubric lacks."""
 
 

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from ..errors import ProjectError
+
 Outcome = Literal["passed", "failed", "error", "not applicable", "skipped", "not run", "deselected"]
 # When runs of the same code disagree about a test (CI runs the suite in two jobs, each
 # deselecting what the other runs), the first outcome in this order wins: a failure is
@@ -40,7 +42,7 @@ FINGERPRINTED_FOLDERS = ("src", "tests", "schemas")
 _IGNORED_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 
 
-class ResultsError(ValueError):
+class ResultsError(ProjectError, ValueError):
     """A results file is missing, unreadable, or was recorded for other code."""
 
 

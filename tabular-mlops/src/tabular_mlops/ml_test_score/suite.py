@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import ProjectError
 from .results import RESULTS_OPTION
 
 # pytest's exit codes after which its results file holds the whole run: all passed, some
@@ -15,7 +16,7 @@ from .results import RESULTS_OPTION
 COMPLETE_RUNS = (0, 1, 5)
 
 
-class SuiteError(RuntimeError):
+class SuiteError(ProjectError, RuntimeError):
     """pytest did not complete a run."""
 
 

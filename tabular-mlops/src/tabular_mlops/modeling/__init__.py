@@ -1,1 +1,1 @@
-"""Modeling: the modules every project shares."""
+"""Modeling: baseline and candidate estimators, training, evaluation, the gate, the registry."""

@@ -16,12 +16,14 @@ from typing import Any
 
 from tabular_mlops.atomic import write_bytes, write_json
 
+from ..errors import ProjectError
+
 PICKLE_PROTOCOL = 5
 # Beside a model restored from the model registry: which registered version it is.
 REGISTRY_FILE = "registry.json"
 
 
-class ModelIntegrityError(RuntimeError):
+class ModelIntegrityError(ProjectError, RuntimeError):
     """The model file is missing, or does not match the digest recorded at training time."""
 
 

@@ -58,6 +58,7 @@ from tabular_mlops.modeling.resampling import (
     resampled_sums,
 )
 
+from ..errors import ProjectError
 from .metrics import LOWER_IS_BETTER
 
 MISSING = "(missing)"  # the group of rows where the column is empty
@@ -78,7 +79,7 @@ SPREAD = (
 ABSOLUTE = "in the target's units"
 
 
-class GroupSettingError(ValueError):
+class GroupSettingError(ProjectError, ValueError):
     """evaluate.slices or evaluate.inclusion names a metric or a column that cannot apply."""
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ..errors import ProjectError
+
 Action = Literal["retrain", "investigate"]
 Status = Literal["ok", "alert", "skipped"]
 
 
-class MonitorInputError(ValueError):
+class MonitorInputError(ProjectError, ValueError):
     """An input of the monitor is missing or unreadable; the message names it and the fix."""
 
 

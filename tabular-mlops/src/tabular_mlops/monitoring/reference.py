@@ -25,10 +25,12 @@ from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import MonitorInputError
 from tabular_mlops.sampling import at_most
 
+from ..errors import ProjectError
+
 REFERENCE_FILE = "reference.json"
 
 
-class ReferenceDataError(ValueError):
+class ReferenceDataError(ProjectError, ValueError):
     """The training split lacks what ``params.yaml`` asks the reference to record."""
 
 

@@ -1,1 +1,1 @@
-"""Serving: the modules every project shares."""
+"""The prediction service: a FastAPI app over the trained model (see docs/deployment.md)."""

@@ -23,10 +23,11 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
+from ..errors import ProjectError
 from ..project import project_package
 
 
-class ServerStartError(RuntimeError):
+class ServerStartError(ProjectError, RuntimeError):
     """The server exited, or did not answer ``/ready`` with 200 in time."""
 
 

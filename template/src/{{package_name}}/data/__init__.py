@@ -1,1 +1,0 @@
-"""Data: ingest, schema inference, validation and splitting."""

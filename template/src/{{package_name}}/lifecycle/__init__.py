@@ -1,1 +1,0 @@
-"""The model after training: its registry versions, stages, rollback and delivery metrics."""

@@ -1,1 +1,0 @@
-"""The prediction service: a FastAPI app over the trained model (see docs/deployment.md)."""
