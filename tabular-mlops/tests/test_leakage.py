@@ -7,10 +7,13 @@ with a few of them wrong.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
 from palmerpenguins import load_penguins
+
 from tabular_mlops.data.leakage import (
     BALANCED_ACCURACY_LEAK,
     MIN_VALIDATION_ROWS,
@@ -31,7 +34,7 @@ PENGUIN_KINDS = {
 }
 
 
-def _scores(frame, target, problem_type, kinds):
+def _scores(frame: pd.DataFrame, target: str, problem_type: Any, kinds: dict[str, Any]) -> Any:
     splits = split_frame(
         frame, target=target, problem_type=problem_type, test_size=0.2, val_size=0.2, seed=42
     )
@@ -46,7 +49,9 @@ def _scores(frame, target, problem_type, kinds):
     # The best honest column's score, measured: flipper length for both targets.
     [("species", "classification", 0.85), ("body_mass_g", "regression", 0.85)],
 )
-def test_no_honest_penguin_column_is_a_suspected_leak(target, problem_type, ceiling):
+def test_no_honest_penguin_column_is_a_suspected_leak(
+    target: Any, problem_type: Any, ceiling: Any
+) -> None:
     scores = _scores(load_penguins(), target, problem_type, PENGUIN_KINDS)
     assert len(scores) == len(PENGUIN_KINDS) - 1
     assert [score.column for score in scores.values() if score.suspected] == []
@@ -55,7 +60,7 @@ def test_no_honest_penguin_column_is_a_suspected_leak(target, problem_type, ceil
 
 
 @pytest.mark.parametrize("noise", [0.01, 0.1])
-def test_the_target_plus_a_little_noise_is_caught(noise):
+def test_the_target_plus_a_little_noise_is_caught(noise: Any) -> None:
     penguins = load_penguins().dropna(subset=["body_mass_g"])
     rng = np.random.default_rng(0)
     spread = penguins["body_mass_g"].std()
@@ -74,7 +79,7 @@ def test_the_target_plus_a_little_noise_is_caught(noise):
     assert not scores["flipper_length_mm"].suspected
 
 
-def test_a_copy_of_the_labels_with_one_in_a_hundred_wrong_is_caught():
+def test_a_copy_of_the_labels_with_one_in_a_hundred_wrong_is_caught() -> None:
     penguins = load_penguins()
     rng = np.random.default_rng(0)
     copied = penguins["species"].copy()
@@ -99,7 +104,7 @@ def test_a_copy_of_the_labels_with_one_in_a_hundred_wrong_is_caught():
     ]
 
 
-def test_a_value_unseen_in_training_gets_the_overall_prediction():
+def test_a_value_unseen_in_training_gets_the_overall_prediction() -> None:
     train = pd.DataFrame({"code": ["a"] * 10 + ["b"] * 10, "y": [1.0] * 10 + [3.0] * 10})
     val = pd.DataFrame({"code": ["a", "b", "c"] * 10, "y": [1.0, 3.0, 2.0] * 10})
     scores = leak_scores(
@@ -109,7 +114,7 @@ def test_a_value_unseen_in_training_gets_the_overall_prediction():
     assert scores["code"].score == pytest.approx(1.0)
 
 
-def test_too_few_validation_rows_judge_nothing():
+def test_too_few_validation_rows_judge_nothing() -> None:
     rows = MIN_VALIDATION_ROWS - 1
     frame = pd.DataFrame({"x": np.arange(rows, dtype=float), "y": np.arange(rows, dtype=float)})
     assert (

@@ -13,9 +13,12 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+
 from tabular_mlops.data.sources import (
     PACKAGED_SOURCES,
     CsvOptions,
@@ -36,7 +39,7 @@ FRAME = pd.DataFrame(
 )
 
 
-def _read_error(source: str, **options) -> str:
+def _read_error(source: str, **options: Any) -> str:
     with pytest.raises(SourceError) as caught:
         read_source(source, **options)
     message = str(caught.value)
@@ -57,18 +60,18 @@ def _read_error(source: str, **options) -> str:
         ("postgresql+psycopg://analyst@db.example.org/sales", "database"),
     ],
 )
-def test_the_kind_of_a_source_is_recognised(source, kind):
+def test_the_kind_of_a_source_is_recognised(source: Any, kind: Any) -> None:
     assert source_kind(source) == kind
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
-def test_csv_delimiter_is_sniffed(tmp_path, delimiter):
+def test_csv_delimiter_is_sniffed(tmp_path: Path, delimiter: Any) -> None:
     path = tmp_path / "data.csv"
     FRAME.to_csv(path, sep=delimiter, index=False)
     pd.testing.assert_frame_equal(read_source(str(path)), FRAME)
 
 
-def test_a_configured_delimiter_overrides_the_guess(tmp_path):
+def test_a_configured_delimiter_overrides_the_guess(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     path.write_text("a;b,c\n1;2,3\n4;5,6\n", encoding="utf-8")
     read = read_source(str(path), csv_options=CsvOptions(delimiter=";"))
@@ -83,7 +86,7 @@ def test_a_configured_delimiter_overrides_the_guess(tmp_path):
         ("city,n\nKöln,1\n".encode("cp1252"), "Köln"),  # Windows-1252 (Excel on Windows)
     ],
 )
-def test_csv_encoding_is_detected(tmp_path, encoded, expected):
+def test_csv_encoding_is_detected(tmp_path: Path, encoded: Any, expected: Any) -> None:
     path = tmp_path / "data.csv"
     path.write_bytes(encoded)
     read = read_source(str(path))
@@ -92,7 +95,7 @@ def test_csv_encoding_is_detected(tmp_path, encoded, expected):
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "no-such-encoding"])
-def test_a_wrong_configured_encoding_names_the_setting(tmp_path, encoding):
+def test_a_wrong_configured_encoding_names_the_setting(tmp_path: Path, encoding: Any) -> None:
     path = tmp_path / "data.csv"
     path.write_bytes("city\nKöln\n".encode("cp1252"))
     message = _read_error(str(path), csv_options=CsvOptions(encoding=encoding))
@@ -100,13 +103,13 @@ def test_a_wrong_configured_encoding_names_the_setting(tmp_path, encoding):
     assert encoding in message
 
 
-def test_parquet_is_recognised_by_its_content(tmp_path):
+def test_parquet_is_recognised_by_its_content(tmp_path: Path) -> None:
     path = tmp_path / "data.bin"  # the name does not matter, the magic bytes do
     FRAME.to_parquet(path)
     pd.testing.assert_frame_equal(read_source(str(path)), FRAME, check_dtype=False)
 
 
-def test_a_damaged_parquet_file_is_named(tmp_path):
+def test_a_damaged_parquet_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "data.parquet"
     path.write_bytes(b"PAR1 this is not really parquet")
     assert "not a readable Parquet file" in _read_error(str(path))
@@ -122,7 +125,9 @@ def test_a_damaged_parquet_file_is_named(tmp_path):
         (b'{"a": [1, 2]}', "looks like JSON"),
     ],
 )
-def test_a_file_that_is_not_csv_gives_one_clear_line(tmp_path, content, expected):
+def test_a_file_that_is_not_csv_gives_one_clear_line(
+    tmp_path: Path, content: Any, expected: Any
+) -> None:
     path = tmp_path / "data.csv"
     path.write_bytes(content)
     message = _read_error(str(path))
@@ -130,7 +135,7 @@ def test_a_file_that_is_not_csv_gives_one_clear_line(tmp_path, content, expected
     assert str(path) in message
 
 
-def test_a_missing_file_or_a_folder_is_named(tmp_path):
+def test_a_missing_file_or_a_folder_is_named(tmp_path: Path) -> None:
     assert "does not exist" in _read_error(str(tmp_path / "absent.csv"))
     assert "is a folder" in _read_error(str(tmp_path))
 
@@ -144,7 +149,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def http_root(tmp_path) -> Iterator[tuple[str, object]]:
+def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A folder served on 127.0.0.1 by a server in a thread: (base URL, folder)."""
     handler = functools.partial(_QuietHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -158,20 +163,20 @@ def http_root(tmp_path) -> Iterator[tuple[str, object]]:
         thread.join()
 
 
-def test_a_url_is_downloaded_and_parsed(http_root):
+def test_a_url_is_downloaded_and_parsed(http_root: tuple[str, Path]) -> None:
     base, folder = http_root
     FRAME.to_csv(folder / "data.csv", sep=";", index=False)
     pd.testing.assert_frame_equal(read_source(f"{base}/data.csv"), FRAME)
 
 
-def test_an_http_error_is_named(http_root):
+def test_an_http_error_is_named(http_root: tuple[str, Path]) -> None:
     base, _ = http_root
     message = _read_error(f"{base}/absent.csv")
     assert "HTTP 404" in message
     assert f"{base}/absent.csv" in message
 
 
-def test_an_unreachable_url_is_named():
+def test_an_unreachable_url_is_named() -> None:
     with socket.socket() as probe:  # a port that nothing listens on once the probe closes
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -183,7 +188,7 @@ def test_an_unreachable_url_is_named():
 
 
 @pytest.fixture
-def sqlite_file(tmp_path):
+def sqlite_file(tmp_path: Path) -> Path:
     path = tmp_path / "shop.db"
     with sqlite3.connect(path) as connection:
         FRAME.assign(flag=FRAME["flag"].astype(int)).to_sql("sales", connection, index=False)
@@ -191,19 +196,21 @@ def sqlite_file(tmp_path):
     return path
 
 
-def test_a_database_query_is_read(sqlite_file):
+def test_a_database_query_is_read(sqlite_file: Path) -> None:
     read = read_source(f"sqlite:///{sqlite_file}", query='SELECT "plain", "slash/name" FROM sales')
     pd.testing.assert_frame_equal(read, FRAME[["plain", "slash/name"]])
 
 
-def test_secrets_are_read_from_the_environment(sqlite_file, monkeypatch):
+def test_secrets_are_read_from_the_environment(
+    sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SHOP_DB_FOLDER", str(sqlite_file.parent))
     read = read_source("sqlite:///${SHOP_DB_FOLDER}/shop.db", query="SELECT * FROM sales")
     assert len(read) == len(FRAME)
     assert expand_secrets("x://${SHOP_DB_FOLDER}/y") == f"x://{sqlite_file.parent}/y"
 
 
-def test_an_unset_variable_is_named(monkeypatch):
+def test_an_unset_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SHOP_DB_PASSWORD", raising=False)
     message = _read_error(
         "postgresql://analyst:${SHOP_DB_PASSWORD}@127.0.0.1/shop", query="SELECT 1"
@@ -212,7 +219,7 @@ def test_an_unset_variable_is_named(monkeypatch):
     assert "not set" in message
 
 
-def test_passwords_are_masked_whenever_a_source_is_shown():
+def test_passwords_are_masked_whenever_a_source_is_shown() -> None:
     assert display_source("postgresql://analyst:s3cret@db/sales") == (
         "postgresql://analyst:***@db/sales"
     )
@@ -235,5 +242,7 @@ def test_passwords_are_masked_whenever_a_source_is_shown():
         ("postgresql://analyst@host:notaport/db", "SELECT 1", "not a valid database URL"),
     ],
 )
-def test_a_bad_database_source_or_query_is_named(sqlite_file, source, query, expected):
+def test_a_bad_database_source_or_query_is_named(
+    sqlite_file: Path, source: Any, query: Any, expected: Any
+) -> None:
     assert expected in _read_error(source.format(db=sqlite_file), query=query)
