@@ -168,6 +168,28 @@ def check_params_command(params_path: ParamsOption = DEFAULT_PARAMS_PATH) -> Non
     typer.echo(f"{params_path}: ok")
 
 
+@app.command("params")
+def params_command(
+    params_path: ParamsOption = DEFAULT_PARAMS_PATH,
+    show: Annotated[
+        bool,
+        typer.Option(
+            "--show",
+            help="Print every setting in force: the file's values over the library's defaults.",
+        ),
+    ] = False,
+) -> None:
+    """Check the parameters file; with --show, print the merged settings as YAML."""
+    import yaml
+
+    params = _params(params_path)
+    if not show:
+        typer.echo(f"{params_path}: ok (--show prints every setting in force)")
+        return
+    merged = params.model_dump(mode="json", by_alias=True)
+    typer.echo(yaml.safe_dump(merged, sort_keys=False, allow_unicode=True), nl=False)
+
+
 @app.command("ingest")
 def ingest_command(params_path: ParamsOption = DEFAULT_PARAMS_PATH) -> None:
     """Read the configured data source into data.raw_path and record what was read."""
