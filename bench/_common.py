@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.helpers import (  # noqa: F401 - re-exported for the benchmarks
+    TEMPLATE_ROOT,
     clone_working_tree,
     copier_copy_command,
     copy_project,
@@ -37,3 +38,15 @@ def summary(seconds: list[float]) -> str:
 
 def run(command: list[str], cwd: Path) -> None:
     subprocess.run(command, cwd=cwd, env=project_env(), check=True, capture_output=True)
+
+
+def checkout_ref(ref: str, destination: Path) -> Path:
+    """The template at ``ref`` as a tagged repository of its own, as the tests make one."""
+    destination.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", ref], cwd=TEMPLATE_ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x"], cwd=destination, input=archive, check=True)
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", ref], ["tag", "v1.0.0"]):
+        subprocess.run(["git", *command], cwd=destination, check=True, capture_output=True)
+    return destination

@@ -11,24 +11,10 @@ and the library's wheel that the copy tasks add).
 from __future__ import annotations
 
 import argparse
-import subprocess
 import tempfile
 from pathlib import Path
 
-from bench._common import clone_working_tree, copier_copy_command, run
-from tests.helpers import TEMPLATE_ROOT
-
-
-def _checkout(ref: str, destination: Path) -> Path:
-    """The template at ``ref`` as a tagged repository of its own, as the tests make one."""
-    destination.mkdir(parents=True)
-    archive = subprocess.run(
-        ["git", "archive", ref], cwd=TEMPLATE_ROOT, check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x"], cwd=destination, input=archive, check=True)
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", ref], ["tag", "v1.0.0"]):
-        subprocess.run(["git", *command], cwd=destination, check=True, capture_output=True)
-    return destination
+from bench._common import checkout_ref, clone_working_tree, copier_copy_command, run
 
 
 def _python_lines(folder: Path) -> tuple[int, int]:
@@ -55,7 +41,7 @@ def main() -> None:
         folder = Path(scratch)
         templates = {"working tree": clone_working_tree(folder / "template")}
         for ref in refs:
-            templates[ref] = _checkout(ref, folder / f"template-{ref}")
+            templates[ref] = checkout_ref(ref, folder / f"template-{ref}")
         for index, (name, template) in enumerate(templates.items()):
             print(f"{name:14s} {measure(template, folder / f'project-{index}')}")
 

@@ -68,8 +68,10 @@ def test_package_layout_and_metadata_agree(rendered, name):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == answers["project_slug"]
     assert pyproject["project"]["scripts"][answers["project_slug"]] == f"{package}.cli:main"
-    for folder in ("data", "features", "modeling"):
+    # The project's own code: its derived features and its candidates (the rest is tabular-mlops).
+    for folder in ("features", "modeling"):
         assert (project / "src" / package / folder / "__init__.py").is_file()
+    assert not (project / "src" / package / "data").exists()
     # models/ is absent on purpose: the train stage creates it (one DVC output).
     for folder in ("data/raw", "data/processed", "notebooks", "tests", "deploy", "docs"):
         assert (project / folder).is_dir(), folder
