@@ -78,11 +78,13 @@ def test_the_score_of_the_recorded_run_follows_the_rules(project_and_score):
         assert report["sections"][section] == sum(items), section
     assert report["score"] == min(report["sections"].values())
 
-    # Every item a marker in the tests names is covered by a test that ran (the tests of the
-    # command itself hold made-up markers in strings: left out).
+    # Every item a marker in the tests (the project's and the library's standard checks)
+    # names is covered by a test that ran (the tests of the command itself hold made-up
+    # markers in strings: left out).
+    (checks,) = project.glob(".venv/lib/python3*/site-packages/tabular_mlops/checks")
     sources = "\n".join(
         path.read_text()
-        for path in (project / "tests").rglob("test_*.py")
+        for path in [*(project / "tests").rglob("test_*.py"), *checks.rglob("test_*.py")]
         if path.name != "test_ml_test_score.py"
     )
     for key in set(re.findall(r"""ml_test_score\(["']([a-z]+-\d)["']""", sources)):
@@ -103,11 +105,11 @@ def _planted_copy(project, folder):
 def test_results_recorded_before_a_change_are_refused(project_and_score, tmp_path):
     project, _, _ = project_and_score
     planted = _planted_copy(project, tmp_path)
-    target = planted / "tests" / "modeling" / "test_train.py"
+    target = planted / "tests" / "test_pipeline.py"
     target.write_text(target.read_text() + "\n# changed\n")
     stale = run(["make", "-s", "ml-test-score", f"FROM={RESULTS}"], planted, check=False)
     assert stale.returncode != 0
-    assert "changed: tests/modeling/test_train.py" in stale.stderr
+    assert "changed: tests/test_pipeline.py" in stale.stderr
 
 
 # Each defect of tests/plants.py and the items it must cost, no more and no fewer. A server

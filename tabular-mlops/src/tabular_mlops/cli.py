@@ -23,7 +23,7 @@ from .errors import ProjectError
 
 # Each command imports what it uses in its body: pydantic, pandas, pandera and scikit-learn
 # take seconds to import, which `--help` need not spend and each stage spends only on what
-# it uses (tests/test_startup.py checks that importing this module loads none of them).
+# it uses (checks/commands/test_startup.py checks that importing this module loads none).
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -662,7 +662,8 @@ def ml_test_score_command(
     pytest_args: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="PYTEST_ARGS", help="Arguments for pytest, after --, e.g. -- -x tests/data."
+            metavar="PYTEST_ARGS",
+            help="Arguments for pytest, after --, e.g. -- -x tests/test_api.py.",
         ),
     ] = None,
     results: Annotated[

@@ -293,7 +293,7 @@ class CanaryParams(_Strict):
     single_requests: int = Field(ge=0)
     startup_timeout_s: float = Field(gt=0)
     # model-2: how far the gate metric of served predictions may be from the offline one,
-    # as a share of the offline value (tests/serving/test_online_metrics.py)
+    # as a share of the offline value (tabular_mlops/checks/serving/test_online_metrics.py)
     metric_tolerance: float = Field(default=0.01, ge=0, lt=1)
 
 

@@ -85,7 +85,7 @@ def tune(params: Params) -> dict[str, Any]:
         result["hyperparameters"] = {}
         result["note"] = "tune.enabled is false: train uses train.hyperparameters unchanged"
     else:
-        # The training split only: tests/modeling/test_tune.py checks that nothing else is read.
+        # The training split only: checks/modeling/test_tune.py checks that nothing else is read.
         frame = read_split(params.split.output_dir, "train")
         # A seeded sample of a large split: the search only ranks candidates, and 24 fits on
         # all of 200,000 rows took minutes where train's one fit on them takes seconds.

@@ -26,7 +26,7 @@ from ..modeling.registry import load_verified_model, model_version
 logger = logging.getLogger(__name__)
 
 # Classifiers whose predict() is the class of the largest predict_proba(), ties apart (see
-# _argmax_classes); tests/serving/test_recording.py checks each against its predict().
+# _argmax_classes); checks/serving/test_recording.py checks each against its predict().
 ARGMAX_CLASSIFIERS = (
     HistGradientBoostingClassifier,
     LogisticRegression,

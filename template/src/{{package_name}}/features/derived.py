@@ -5,9 +5,10 @@ that names it and the raw columns it reads; listing the name under
 ``data.features.derived`` in ``params.yaml`` switches it on. Nothing else changes: the
 schema, the API's request model and the monitoring reference describe raw columns only,
 and training and serving both compute the feature, since both call
-:func:`add_derived_features` (tests/features/test_adding_a_feature.py adds one this way and
-trains with it). Write it here rather than in a notebook: a saved model looks its derived
-features up by name when it computes them, and tabular-mlops (the library that holds the
+:func:`add_derived_features` (the standard check
+tabular_mlops/checks/features/test_adding_a_feature.py adds one this way and trains with
+it). Write it here rather than in a notebook: a saved model looks its derived features up
+by name when it computes them, and tabular-mlops (the library that holds the
 registry, ``tabular_mlops.features.derived``) imports this module wherever a model runs,
 because pyproject.toml declares it (``[project.entry-points."tabular_mlops.project"]``).
 
