@@ -132,6 +132,13 @@ class AdoptError(ProjectError, ValueError):
     """The data cannot be adopted as asked; the message says why."""
 
 
+class AdoptParamsError(ParamsError):
+    """``params.yaml`` cannot be read, or would be invalid once adopted: exit status 1, as
+    every refusal of ``adopt`` (a :class:`ParamsError` elsewhere exits 2)."""
+
+    exit_code = 1
+
+
 @dataclass(frozen=True)
 class Adoption:
     """What ``adopt`` decided and wrote."""
@@ -142,6 +149,28 @@ class Adoption:
     derived: list[str]
     report_path: Path
     strongest: str  # the strongest single column and its score, or why none was judged
+
+    def summary(self, params_path: Path) -> str:
+        """What ``adopt`` prints: what it decided, then what it wrote for review."""
+        profile = self.profile
+        lines = [
+            f"adopted {self.source}: {profile.rows} rows, target '{profile.target}', "
+            f"{profile.problem_type} ({profile.problem_type_reason})"
+        ]
+        for kind in ("numeric", "categorical", "boolean", "datetime"):
+            lines.append(f"  {kind} features: {', '.join(profile.features(kind)) or '-'}")
+        lines.append(f"  derived features: {', '.join(self.derived) or '-'}")
+        lines += [f"  excluded '{column.name}': {column.reason}" for column in profile.excluded]
+        lines.append(f"  strongest single column: {self.strongest}")
+        lines.append(
+            f"  gate: {self.gate['metric']} must beat the baseline by "
+            f"{self.gate['min_improvement_over_baseline']}"
+        )
+        lines.append(
+            f"wrote {params_path}, the schema and {self.report_path}: review them, then run "
+            "`dvc repro` (or `make all`)"
+        )
+        return "\n".join(lines)
 
 
 def _yaml() -> Any:
@@ -274,7 +303,9 @@ def _validated(document: Any, params_path: Path) -> Params:
         return Params.model_validate(raw)
     except ValidationError as error:
         problems = "; ".join(_describe(item, raw) for item in error.errors())
-        raise ParamsError(f"{params_path} would be invalid after adopting: {problems}") from error
+        raise AdoptParamsError(
+            f"{params_path} would be invalid after adopting: {problems}"
+        ) from error
 
 
 def _report(
@@ -601,7 +632,7 @@ def adopt(
     try:
         document = yaml.load(params_path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise ParamsError(f"{params_path} not found: run from the project root") from error
+        raise AdoptParamsError(f"{params_path} not found: run from the project root") from error
     data = document["data"]
     source = source or str(data["source"])
     target = target or str(data["target"])
@@ -713,4 +744,4 @@ def _validated_loosely(document: Any, params_path: Path) -> Params:
     return _validated(draft, params_path)
 
 
-__all__ = ["AdoptError", "Adoption", "SourceError", "adopt"]
+__all__ = ["AdoptError", "AdoptParamsError", "Adoption", "SourceError", "adopt"]

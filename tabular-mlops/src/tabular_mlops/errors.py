@@ -13,3 +13,9 @@ class ProjectError(Exception):
     """A problem the user can fix; ``str(error)`` names it and the fix."""
 
     exit_code = 1
+
+
+class StageError(ProjectError):
+    """A stage or command lacks an input it needs, or its input breaks a rule: a file not
+    made yet, data without a column that ``params.yaml`` names, a model that fails the gate.
+    The message names what is missing or wrong and how to make it right."""

@@ -154,6 +154,19 @@ def undeclared_inputs(params: Params, catalog: ColumnCatalog) -> list[str]:
     ]
 
 
+def check_model_inputs(params: Params) -> list[str]:
+    """Refuse a model input that the column metadata forbids (:class:`ColumnsError`).
+
+    Returns a message per model input it does not declare, for a warning: the tests fail on
+    them (ML Test Score data-4), a review adds them; what the file declares is enforced.
+    """
+    catalog = load_columns(params.schema_.columns_path)
+    forbidden = forbidden_inputs(params, catalog)
+    if forbidden:
+        raise ColumnsError("the column metadata forbids:\n  - " + "\n  - ".join(forbidden))
+    return undeclared_inputs(params, catalog)
+
+
 @dataclass(frozen=True)
 class MetadataPlan:
     """What ``adopt`` will write to the metadata file, and what it decided."""

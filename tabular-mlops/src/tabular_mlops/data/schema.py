@@ -25,6 +25,8 @@ from tabular_mlops.atomic import write_text
 from tabular_mlops.config import Params
 from tabular_mlops.data.dates import datetime_format, parse_dates
 
+from ..errors import StageError
+from .ingest import read_raw
 from .profile import is_boolean
 
 QUALITY_KEY = "quality"
@@ -206,6 +208,24 @@ def infer_for_params(frame: pd.DataFrame, params: Params) -> DataSchema:
         categorical_columns=categorical_model_columns(params),
         params=params,
     )
+
+
+def infer_from_raw(params: Params) -> DataSchema:
+    """The ``infer-schema`` command: infer the schema from the raw data and save it.
+
+    A :class:`StageError` when the raw data lacks a column that ``params.yaml`` names.
+    """
+    from .validation import missing_columns  # validation imports this module
+
+    frame = read_raw(params.data.raw_path)
+    absent = missing_columns(model_columns(params), frame.columns)
+    if absent:
+        raise StageError(
+            f"{params.data.raw_path} lacks column(s) named in params.yaml: {', '.join(absent)}"
+        )
+    schema = infer_for_params(frame, params)
+    save_schema(schema, params.schema_.path)
+    return schema
 
 
 def save_schema(schema: DataSchema, path: Path) -> None:

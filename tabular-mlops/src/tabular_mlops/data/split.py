@@ -6,15 +6,17 @@ validation set. Splits are seeded and stratified for classification, so reruns a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from tabular_mlops.atomic import write_csv
-from tabular_mlops.config import ProblemType
+from tabular_mlops.config import Params, ProblemType
 
-from ..errors import ProjectError
+from ..errors import ProjectError, StageError
+from .ingest import read_raw
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -154,6 +156,37 @@ def write_splits(splits: Splits, output_dir: Path) -> None:
     """Write each split as ``<output_dir>/<name>.csv``."""
     for name in SPLIT_NAMES:
         write_csv(output_dir / f"{name}.csv", getattr(splits, name))
+
+
+def require_valid_data(report_path: Path) -> None:
+    """Refuse to split unless the ``validate`` stage's report says the raw data is valid."""
+    try:
+        validation = json.loads(report_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StageError(f"{report_path} not found: run the 'validate' stage first") from None
+    if not validation.get("valid"):
+        raise StageError(f"{report_path} says the raw data is invalid: fix it before splitting")
+
+
+def split_as_configured(frame: pd.DataFrame, params: Params) -> Splits:
+    """Split ``frame`` with the target, problem type, sizes and seed of ``params``."""
+    return split_frame(
+        frame,
+        target=params.data.target,
+        problem_type=params.problem_type,
+        test_size=params.split.test_size,
+        val_size=params.split.val_size,
+        seed=params.seed,
+        min_class_rows=params.split.min_class_rows,
+    )
+
+
+def split_validated_data(params: Params) -> Splits:
+    """The ``split`` stage: split the raw data that ``validate`` passed, write the splits."""
+    require_valid_data(params.validate_.report_path)
+    splits = split_as_configured(read_raw(params.data.raw_path), params)
+    write_splits(splits, params.split.output_dir)
+    return splits
 
 
 def read_split(output_dir: Path, name: str) -> pd.DataFrame:

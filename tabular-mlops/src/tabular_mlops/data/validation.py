@@ -11,12 +11,19 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from .schema import DataSchema
+from tabular_mlops.atomic import write_json
+from tabular_mlops.config import Params
+
+from ..errors import StageError
+from .columns import ColumnsError, check_model_inputs
+from .ingest import read_raw
+from .schema import DataSchema, load_data_schema, model_columns
 
 MAX_EXAMPLES = 5
 
@@ -161,3 +168,41 @@ def missing_columns(wanted: Iterable[str], available: Iterable[str]) -> list[str
     # data must not suggest 'bill_length_mm', which the model already reads.
     others = [name for name in present if name not in names]
     return [f"'{name}'{suggest(name, others)}" for name in names if name not in present]
+
+
+def validate_data(
+    params: Params, data: Path | None, report_path: Path
+) -> tuple[ValidationReport, list[str]]:
+    """The ``validate`` stage: check ``data`` (default: the raw data) against the committed
+    schema and write the report to ``report_path``.
+
+    Returns the report and a warning per model input the column metadata does not declare.
+    A :class:`StageError` (after the report is written) when a rule is broken; before any
+    check, one for a column that ``params.yaml`` names and the data or the schema lacks.
+    """
+    source = data or params.data.raw_path
+    frame = read_raw(source)
+    try:
+        schema = load_data_schema(params.schema_.path)
+    except FileNotFoundError as error:  # its message names the commands that write it
+        raise StageError(str(error)) from error
+    for where, columns in (
+        (f"{source}", frame.columns),
+        (f"the schema {params.schema_.path}", schema.columns.columns),
+    ):
+        absent = missing_columns(model_columns(params), columns)
+        if absent:
+            raise StageError(
+                f"params.yaml names column(s) that {where} lacks: {', '.join(absent)}; fix "
+                "data.target and data.features, or run 'adopt' again"
+            )
+    try:
+        undeclared = check_model_inputs(params)
+    except ColumnsError:
+        report_path.unlink(missing_ok=True)  # no earlier verdict may let 'split' go on
+        raise
+    result = check_frame(frame, schema)
+    write_json(report_path, result.to_dict())
+    if not result.valid:
+        raise StageError(f"data validation failed, see {report_path}\n{result.describe()}")
+    return result, undeclared

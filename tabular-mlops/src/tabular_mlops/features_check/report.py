@@ -15,6 +15,7 @@ from tabular_mlops.features_check.cost import CostReport, measure_cost
 from tabular_mlops.modeling.registry import load_model
 
 from ..data.split import read_split
+from ..errors import StageError
 from .importance import ImportanceReport, measure_importance
 
 
@@ -66,6 +67,18 @@ def feature_report(params: Params) -> FeatureReport:
 
 def write_report(params: Params, report: FeatureReport) -> None:
     write_json(params.features_check.report_path, report.to_dict())
+
+
+def report_features(params: Params) -> FeatureReport:
+    """The ``feature-report`` command: measure, then write ``features_check.report_path``."""
+    try:
+        report = feature_report(params)
+    except FileNotFoundError as error:  # a split: the pipeline has not run to train
+        raise StageError(
+            f"{error.filename} not found: run the pipeline up to 'train' (dvc repro train)"
+        ) from error
+    write_report(params, report)
+    return report
 
 
 def format_table(report: FeatureReport) -> str:

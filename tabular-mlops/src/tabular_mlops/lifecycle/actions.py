@@ -1,7 +1,9 @@
-"""What the registry commands do: register, promote, roll back and restore a model version.
+"""What the gate and the registry commands do: check the gate, register, promote, roll back
+and restore a model version.
 
-Each action checks its preconditions first and raises :class:`RegistryError` naming what
-is wrong and what to do, before any tag is written.
+Each action checks its preconditions first and raises :class:`RegistryError` (or, for what
+the pipeline has not made yet, :class:`StageError`) naming what is wrong and what to do,
+before any tag is written.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from tabular_mlops.config import Params
 from tabular_mlops.lifecycle.git import has_commits
 
+from ..errors import StageError
 from ..modeling.gate import GateResult, ProductionReference, check_gate
 from ..modeling.registry import load_metadata
 from . import registry
@@ -42,8 +45,26 @@ def production_reference(params: Params, root: Path) -> ProductionReference | No
 
 
 def gate(params: Params, root: Path) -> GateResult:
-    """The gate against the version in production (see modeling/gate.py)."""
-    return check_gate(params, production_reference(params, root))
+    """The gate against the version in production (see modeling/gate.py).
+
+    A :class:`StageError` when the test metrics are missing or lack ``gate.metric``.
+    """
+    try:
+        return check_gate(params, production_reference(params, root))
+    except FileNotFoundError as error:
+        raise StageError(
+            f"{error.filename} not found: run the pipeline up to 'evaluate' (dvc repro evaluate)"
+        ) from error
+    except KeyError as error:  # gate.metric names a metric that evaluate does not compute
+        raise StageError(str(error.args[0])) from error
+
+
+def passing_gate(params: Params, root: Path) -> GateResult:
+    """The ``gate`` stage: the gate's result if the model passes it, else a StageError."""
+    result = gate(params, root)
+    if not result.passed:
+        raise StageError("model gate failed:\n  - " + "\n  - ".join(result.reasons))
+    return result
 
 
 def _pipeline_is_committed(params: Params, root: Path) -> None:
@@ -74,15 +95,18 @@ class Registered:
 
 
 def register(params: Params, root: Path, version: str | None, bump: str) -> Registered:
-    """Register the committed model as a new version, if it passes the gate."""
-    name = registry.artifact_name(root)
-    if not has_commits(root):
-        raise RegistryError("the repository has no commit yet: commit the project first")
+    """Register the committed model as a new version, if it passes the gate.
+
+    The gate first: a missing metric is named before anything about the registry.
+    """
     result = gate(params, root)
     if not result.passed:
         raise RegistryError(
             "the model does not pass the gate:\n  - " + "\n  - ".join(result.reasons)
         )
+    name = registry.artifact_name(root)
+    if not has_commits(root):
+        raise RegistryError("the repository has no commit yet: commit the project first")
     _pipeline_is_committed(params, root)
     known = registry.versions(root, name)
     head = registry.head_commit(root)

@@ -132,6 +132,47 @@ def current(root: Path, name: str, stage: str) -> Assignment | None:
     return events[-1] if events and "!" not in events[-1].tag else None
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The registered versions of ``artifact``: per version its commit, when it was
+    registered, its SHA-256 and the stages it holds (the ``registry`` command)."""
+
+    artifact: str
+    versions: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"artifact": self.artifact, "versions": self.versions}
+
+    def format_table(self) -> str:
+        """One line per version, or a hint when none is registered."""
+        if not self.versions:
+            return f"no version of {self.artifact} is registered yet: see `register --help`"
+        return "\n".join(
+            f"{self.artifact} {row['version']:<10} {row['commit'][:12]}  {row['registered']}  "
+            f"{', '.join(row['stages']) or '-'}"
+            for row in self.versions
+        )
+
+
+def list_versions(root: Path) -> Listing:
+    """Every registered version of the project's model and the stages it holds."""
+    name = artifact_name(root)
+    holders = {stage: current(root, name, stage) for stage in STAGES}
+    return Listing(
+        name,
+        [
+            {
+                "version": key,
+                "commit": version.commit,
+                "registered": version.created_at.isoformat(),
+                "sha256": version.sha256,
+                "stages": [s for s, held in holders.items() if held and held.version == key],
+            }
+            for key, version in versions(root, name).items()
+        ],
+    )
+
+
 def metrics_at(root: Path, commit: str, metrics_path: Path) -> dict[str, Any]:
     """The test metrics committed at ``commit`` (those recorded with a version)."""
     try:

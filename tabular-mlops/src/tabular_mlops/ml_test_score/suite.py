@@ -5,10 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
+from tabular_mlops.config import MlTestScoreParams
+
 from ..errors import ProjectError
-from .results import RESULTS_OPTION
+from .manual import load_records
+from .results import DEFAULT_RESULTS_PATH, RESULTS_OPTION, read_results
+from .scoring import Score, compute_score
 
 # pytest's exit codes after which its results file holds the whole run: all passed, some
 # failed, none collected. Any other (interrupted, internal error, usage error) leaves no
@@ -42,3 +47,20 @@ def run_suite(root: Path, results_path: Path, pytest_args: Sequence[str]) -> Non
         )
     if not results_path.is_file():
         raise SuiteError(f"pytest wrote no results to {results_path}")
+
+
+def score_tests(
+    root: Path, settings: MlTestScoreParams, results: Sequence[Path], pytest_args: Sequence[str]
+) -> Score:
+    """The ML Test Score of the ``results`` files, or, when none is named, of a run of the
+    tests made now (with ``pytest_args``), together with the manual records."""
+    if not results:
+        run_suite(root, DEFAULT_RESULTS_PATH, pytest_args)
+        results = [DEFAULT_RESULTS_PATH]
+    return compute_score(
+        read_results(results, root),
+        load_records(settings.manual_path),
+        min_score=settings.min_score,
+        max_age_days=settings.manual_max_age_days,
+        today=date.today(),
+    )

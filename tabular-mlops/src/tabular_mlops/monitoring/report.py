@@ -19,12 +19,13 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from tabular_mlops.atomic import write_text
+from tabular_mlops.config import Params
 from tabular_mlops.monitoring.checks import CheckResult
 from tabular_mlops.monitoring.drift import categories, numbers
 from tabular_mlops.monitoring.records import Window
 from tabular_mlops.monitoring.reference import Reference
 
-from .monitor import MonitorReport
+from .monitor import MonitorOptions, MonitorReport, run_monitor
 
 REFERENCE_COLOUR, WINDOW_COLOUR = "#4c78a8", "#f58518"
 STYLE = """
@@ -184,3 +185,13 @@ def render_html(report: MonitorReport, reference: Reference, window: Window) -> 
 def write_report(path: Path, report: MonitorReport, reference: Reference, window: Window) -> Path:
     write_text(path, render_html(report, reference, window))
     return path
+
+
+def monitor_and_report(
+    params: Params, root: Path, options: MonitorOptions, report_path: Path | None
+) -> tuple[MonitorReport, Path]:
+    """The ``monitor`` command: check the window, then write the HTML report (by default to
+    ``monitoring.report_path``) and return the outcome and where the report is."""
+    outcome, reference, window = run_monitor(params, root, options)
+    path = report_path or root / params.monitoring.report_path
+    return outcome, write_report(path, outcome, reference, window)

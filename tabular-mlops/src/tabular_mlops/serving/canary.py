@@ -23,7 +23,7 @@ from tabular_mlops.serving.bench import run_bench
 from tabular_mlops.serving.process import ServerProcess, ServerStartError, call
 
 from ..data.split import read_split
-from ..errors import ProjectError
+from ..errors import ProjectError, StageError
 from .frames import frame_to_records
 
 MAX_REPORTED_MISMATCHES = 10
@@ -130,4 +130,19 @@ def run_canary(params: Params, params_path: Path, root: Path) -> CanaryReport:
     write_json(root / params.canary.report_path, asdict(report))
     if bench is not None:
         write_json(root / params.monitoring.performance.bench_path, bench)
+    return report
+
+
+def passing_canary(params: Params, params_path: Path, root: Path) -> CanaryReport:
+    """The ``canary`` stage: its report if the server answered exactly as the pipeline does,
+    else a :class:`StageError` (the server did not start, or answered otherwise)."""
+    try:
+        report = run_canary(params, params_path, root)
+    except CanaryError as error:
+        raise StageError(f"canary failed: {error}") from error
+    if not report.passed:
+        raise StageError(
+            f"canary failed, see {params.canary.report_path}:\n  - "
+            + "\n  - ".join(report.problems)
+        )
     return report

@@ -162,7 +162,17 @@ def _probabilities(estimator: Any, vector: Any) -> dict[str, float] | None:
 
 
 def trace_row(params: Params, row: str) -> Trace:
-    """Trace the row that ``row`` names (see :func:`~.rows.select_row`) through the model."""
+    """Trace the row that ``row`` names (see :func:`~.rows.select_row`) through the model.
+
+    A :class:`TraceError` for whatever it names that the pipeline has not made yet.
+    """
+    try:
+        return _trace(params, row)
+    except FileNotFoundError as error:  # the schema, say: its message names the fix
+        raise TraceError(str(error)) from error
+
+
+def _trace(params: Params, row: str) -> Trace:
     schema = load_data_schema(params.schema_.path).columns
     selected = select_row(params, schema, row)
     # A record is checked on the columns it has (a client sends the input columns only;

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tabular_mlops.data.split import split_frame
+from tabular_mlops.data.split import split_as_configured
 from tabular_mlops.ml_test_score.applicability import not_applicable
 from tabular_mlops.modeling.metrics import regression_of, score
 from tabular_mlops.modeling.pipeline import build_baseline, build_model
@@ -22,15 +22,7 @@ SMOKE_ROWS = 1000
 
 @pytest.fixture(scope="module")
 def splits(raw_frame, params):
-    return split_frame(
-        raw_frame,
-        target=params.data.target,
-        problem_type=params.problem_type,
-        test_size=params.split.test_size,
-        val_size=params.split.val_size,
-        seed=params.seed,
-        min_class_rows=params.split.min_class_rows,
-    )
+    return split_as_configured(raw_frame, params)
 
 
 def _with_estimator(params, estimator):
