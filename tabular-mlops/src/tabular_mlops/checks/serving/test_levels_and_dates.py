@@ -48,9 +48,8 @@ def cars_params(params: Params) -> Params:
     return params.model_copy(update={"data": data, "problem_type": "regression"})
 
 
-@pytest.fixture(scope="module")
-def api(cars_params: Params):
-    frame = _frame()
+def _api_for(frame: pd.DataFrame, cars_params: Params):
+    """The API's request models for the schema inferred from ``frame``."""
     schema = infer_schema(
         frame,
         model_columns=[*cars_params.data.features.input_columns, "price"],
@@ -58,6 +57,11 @@ def api(cars_params: Params):
         params=cars_params,
     )
     return build_api_models(schema.columns, cars_params)
+
+
+@pytest.fixture(scope="module")
+def api(cars_params: Params):
+    return _api_for(_frame(), cars_params)
 
 
 def _record(**values):
@@ -106,13 +110,7 @@ def test_a_date_column_whose_data_held_other_text_serves_it_as_the_pipeline_read
     did; other text is not refused where the data held some, and is where it held none."""
     frame = _frame()
     frame.loc[3, "observed"] = "12/01/2010-11/21/2011"
-    schema = infer_schema(
-        frame,
-        model_columns=[*cars_params.data.features.input_columns, "price"],
-        categorical_columns=["cylinders"],
-        params=cars_params,
-    )
-    api = build_api_models(schema.columns, cars_params)
+    api = _api_for(frame, cars_params)
     validated: Any = api.record.model_validate(api.example)  # a model built from the schema
     assert validated.observed == "01/31/2024 12:00"
     features = cars_params.data.features
@@ -125,15 +123,7 @@ def test_a_date_column_whose_data_held_other_text_serves_it_as_the_pipeline_read
     in_pipeline, missing = fitted.transform(as_read)
     np.testing.assert_array_equal(fitted.transform(served)[0], in_pipeline)
     np.testing.assert_array_equal(in_pipeline, missing)
-    clean = build_api_models(
-        infer_schema(
-            _frame(),
-            model_columns=[*features.input_columns, "price"],
-            categorical_columns=["cylinders"],
-            params=cars_params,
-        ).columns,
-        cars_params,
-    )
+    clean = _api_for(_frame(), cars_params)
     with pytest.raises(ValidationError):
         clean.record.model_validate(_record(observed="12/01/2010-11/21/2011"))
 
@@ -185,13 +175,7 @@ def test_a_category_read_as_numbers_with_gaps_agrees_from_schema_to_model(cars_p
     # A column of numbers named a category by a person (adopt --categorical): with a gap,
     # pandas reads it as floats and the schema's levels are "4.0", "6.0", "8.0".
     frame = _frame().assign(cylinders=[[4.0, 6.0, 8.0, np.nan][i % 4] for i in range(ROWS)])
-    schema = infer_schema(
-        frame,
-        model_columns=[*cars_params.data.features.input_columns, "price"],
-        categorical_columns=["cylinders"],
-        params=cars_params,
-    )
-    api = build_api_models(schema.columns, cars_params)
+    api = _api_for(frame, cars_params)
     validated: Any = api.record.model_validate(_record(cylinders=4))  # built from the schema
     assert validated.cylinders == "4.0"
     features = cars_params.data.features
