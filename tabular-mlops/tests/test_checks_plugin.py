@@ -15,6 +15,8 @@ import pytest
 from tabular_mlops.checks import plugin
 from tabular_mlops.checks.plugin import AREAS, SETTING
 
+# A stand-in for a project's own test: these tests check what pytest collects and which
+# fixtures it offers, so its body only has to pass.
 OWN_TEST = """
 def test_own():
     assert True

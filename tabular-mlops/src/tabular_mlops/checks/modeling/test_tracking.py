@@ -74,6 +74,8 @@ def test_a_run_writes_its_metrics_params_and_plot_and_no_dvc_yaml(recorded, para
 
 def test_a_run_is_logged_to_mlflow_with_the_same_params_and_metrics(recorded, params):
     if params.mlflow is None:
+        # A project made without MLflow logs nowhere else: there is nothing to compare, and
+        # the skip says so (the DVCLive checks above still run).
         pytest.skip("params.yaml has no mlflow section: runs are recorded by DVCLive only")
     from mlflow.tracking import MlflowClient
 
