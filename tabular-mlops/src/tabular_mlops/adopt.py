@@ -30,6 +30,7 @@ from tabular_mlops.data.sources import SourceError, display_source
 from tabular_mlops.data.validation import suggest
 from tabular_mlops.features.derived import applicable_derived_features
 
+from . import safe_yaml
 from .data.split import Splits
 from .errors import ProjectError
 
@@ -296,9 +297,7 @@ def _validated(document: Any, params_path: Path) -> Params:
 
     buffer = io.StringIO()
     _yaml().dump(document, buffer)
-    import yaml as pyyaml
-
-    raw = pyyaml.safe_load(buffer.getvalue())
+    raw = safe_yaml.safe_load(buffer.getvalue())
     try:
         return Params.model_validate(raw)
     except ValidationError as error:

@@ -20,7 +20,10 @@ from pydantic import (
     model_validator,
 )
 
-from . import DEFAULT_PARAMS_PATH  # defined in __init__ so that `--help` need not import this
+from . import (
+    DEFAULT_PARAMS_PATH,  # defined in __init__ so that `--help` need not import this
+    safe_yaml,
+)
 from .errors import ProjectError
 from .project import declared_estimators
 
@@ -477,7 +480,7 @@ def load_params(path: str | Path = DEFAULT_PARAMS_PATH) -> Params:
     """Read and validate the pipeline parameters."""
     params_path = Path(path)
     try:
-        raw = yaml.safe_load(params_path.read_text(encoding="utf-8"))
+        raw = safe_yaml.safe_load(params_path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise ParamsError(f"{params_path} not found: run from the project root") from error
     except yaml.YAMLError as error:

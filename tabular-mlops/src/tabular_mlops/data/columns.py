@@ -33,6 +33,7 @@ from tabular_mlops.config import Params
 from tabular_mlops.data.personal import looks_personal
 from tabular_mlops.features.derived import derived_features
 
+from .. import safe_yaml
 from ..errors import ProjectError
 
 UNASSIGNED = "unassigned"  # the owner adopt writes: replace it with a person or a team
@@ -73,7 +74,7 @@ class ColumnCatalog:
 
 def _parse(text: str, path: Path) -> dict[str, ColumnMetadata]:
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ColumnsError(f"{path} is not valid YAML: {error}") from error
     columns = raw.get("columns") if isinstance(raw, dict) else None

@@ -25,6 +25,7 @@ from tabular_mlops.atomic import write_text
 from tabular_mlops.config import Params
 from tabular_mlops.data.dates import datetime_format, parse_dates
 
+from .. import safe_yaml
 from ..errors import StageError
 from .ingest import read_raw
 from .profile import is_boolean
@@ -253,7 +254,7 @@ def load_schema(path: Path) -> pa.DataFrameSchema:
 
 def load_quality(path: Path) -> QualityRules:
     """Read the quality rules of a schema written by :func:`save_schema`."""
-    raw = (yaml.safe_load(_read(path)) or {}).get(QUALITY_KEY) or {}
+    raw = (safe_yaml.safe_load(_read(path)) or {}).get(QUALITY_KEY) or {}
     return QualityRules(
         min_rows=int(raw.get("min_rows", 1)),
         max_duplicate_fraction=float(raw.get("max_duplicate_fraction", 1.0)),

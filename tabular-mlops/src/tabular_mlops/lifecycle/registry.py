@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import semver
-import yaml
 
 from tabular_mlops.lifecycle.git import GitError, git, has_commits
 
+from .. import safe_yaml
 from ..errors import ProjectError
 
 STAGES = ("staging", "prod")
@@ -60,7 +60,7 @@ class Assignment:
 def artifact_name(root: Path) -> str:
     """The model's name in the registry: its key under ``artifacts:`` in ``dvc.yaml``."""
     try:
-        pipeline = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))
+        pipeline = safe_yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise RegistryError(f"no dvc.yaml in {root}: run this in the project's folder") from error
     declared = pipeline.get("artifacts")

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import safe_yaml
 from ..errors import ProjectError
 from .rubric import ID_FORMAT, unknown_ids
 
@@ -59,7 +60,7 @@ def load_records(path: Path) -> list[ManualRecord]:
     if not path.is_file():
         return []
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_yaml.safe_load(path.read_text(encoding="utf-8"))
         records = _ManualFile.model_validate(raw or {}).records
     except yaml.YAMLError as error:
         raise ManualError(f"{path} is not valid YAML: {error}") from error

@@ -21,12 +21,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tabular_mlops.config import Params
 from tabular_mlops.lifecycle.git import GitError, git
 from tabular_mlops.monitoring.checks import Alert, CheckResult, result
 
+from .. import safe_yaml
 from .reference import Reference
 
 ITEM = "monitor-4"
@@ -36,7 +35,7 @@ LOCK_FILE = "dvc.lock"
 def locked_hash(root: Path, stage: str, output: Path) -> str | None:
     """The hash ``dvc.lock`` records for ``output`` of ``stage``, if it records one."""
     try:
-        lock = yaml.safe_load((root / LOCK_FILE).read_text(encoding="utf-8")) or {}
+        lock = safe_yaml.safe_load((root / LOCK_FILE).read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         return None
     for entry in (lock.get("stages", {}).get(stage) or {}).get("outs", []):

@@ -23,6 +23,7 @@ import yaml
 from tabular_mlops.config import Params
 from tabular_mlops.modeling.registry import REGISTRY_FILE, model_version
 
+from .. import safe_yaml
 from ..project import version_and_summary
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -59,7 +60,7 @@ def template_version(root: Path) -> str | None:
     if from_env:
         return from_env
     try:
-        answers = yaml.safe_load((root / ANSWERS_FILE).read_text(encoding="utf-8"))
+        answers = safe_yaml.safe_load((root / ANSWERS_FILE).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return None
     commit = answers.get("_commit") if isinstance(answers, dict) else None
