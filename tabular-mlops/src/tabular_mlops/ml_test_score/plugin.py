@@ -5,12 +5,17 @@ run at collection, before any test, with the test and the id named. With
 ``--ml-test-score-results PATH`` it also writes, per test, the items its markers name and its
 outcome (passed, failed, error, not applicable, skipped, not run, deselected) with the
 fingerprint of the code it ran on; ``ml-test-score --from PATH`` scores that file.
+
+Under pytest-xdist (``-n``) the workers collect and run the tests: each sends the controller
+the items it collected and deselected when it ends, and the controller, which receives every
+test's report, writes the file.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +29,8 @@ _MARKER_IN_SOURCE = re.compile(r"""ml_test_score\(\s*["']([^"']+)["']""")
 # The phases of one test, worst first: its outcome is the worst of them.
 _WORST_FIRST: tuple[Outcome, ...] = ("error", "failed", "skipped", "not applicable", "passed")
 _NOTHING_RAN = (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR)
+# What a pytest-xdist worker sends the controller (in ``config.workeroutput``).
+_WORKER_OUTPUT = "ml_test_score"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,9 +79,14 @@ class Recorder:
         self.outcomes: dict[str, Outcome] = {}
         self.broken_modules: dict[str, list[str]] = {}
         self.files: dict[str, str] = {}
+        self.wrong_markers: dict[str, str] = {}  # nodeid -> what is wrong with its markers
+
+    @property
+    def _is_xdist_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
 
     def pytest_sessionstart(self) -> None:
-        if self.path:  # the code as it was when the tests started
+        if self.path and not self._is_xdist_worker:  # the code as the tests started on it
             self.files = fingerprint(self.config.rootpath)
 
     @pytest.hookimpl(tryfirst=True)  # before -m, -k and --deselect take tests away
@@ -84,8 +96,16 @@ class Recorder:
             ids, wrong = marked_items(item)
             self.items[item.nodeid] = ids
             problems.extend(f"{item.nodeid}: {problem}" for problem in wrong)
-        if problems:
+            if wrong:
+                self.wrong_markers[item.nodeid] = "; ".join(wrong)
+        # A pytest-xdist worker that stopped here would take the message down with it (the
+        # controller reports a crash): there each such test errors instead, naming it.
+        if problems and not self._is_xdist_worker:
             raise pytest.UsageError("\n".join(problems))
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if item.nodeid in self.wrong_markers:
+            raise pytest.UsageError(self.wrong_markers[item.nodeid])
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         for item in items:
@@ -111,7 +131,24 @@ class Recorder:
         known = self.outcomes.get(report.nodeid, "passed")
         self.outcomes[report.nodeid] = min(known, phase, key=_WORST_FIRST.index)
 
+    @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook, called in the controller
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        seen = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+        if not seen:  # a worker that crashed before it finished sends nothing
+            return
+        self.items.update(seen["items"])
+        for nodeid in seen["deselected"]:
+            self.outcomes.setdefault(nodeid, "deselected")
+        self.broken_modules.update(seen["broken_modules"])
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._is_xdist_worker:
+            self.config.workeroutput[_WORKER_OUTPUT] = {  # type: ignore[attr-defined]
+                "items": self.items,
+                "deselected": [id_ for id_, seen in self.outcomes.items() if seen == "deselected"],
+                "broken_modules": self.broken_modules,
+            }
+            return
         # A usage error (a wrong marker, option or -m expression) or an internal error ran
         # nothing worth recording; an interrupted run records what ran, the rest "not run".
         if not self.path or exitstatus in _NOTHING_RAN:

@@ -8,6 +8,7 @@ files written for a scratch folder.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import os
 import re
@@ -296,10 +297,19 @@ def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_recorder_writes_every_test_with_its_items_and_outcome(tmp_path):
+# pytest-xdist: two workers collect and run the tests, the controller writes the results.
+IN_TWO_WORKERS = ("-p", "xdist.plugin", "-n", "2")
+
+
+@pytest.mark.parametrize("workers", [(), IN_TWO_WORKERS], ids=["one process", "xdist"])
+def test_the_recorder_writes_every_test_with_its_items_and_outcome(tmp_path, workers):
+    if workers:
+        pytest.importorskip("xdist", reason="pytest-xdist is not installed: make test uses it")
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_synthetic.py").write_text(SYNTHETIC_TESTS)
-    run = _pytest(tmp_path, "-m", "not heavy", "--ml-test-score-results", "out/results.json")
+    run = _pytest(
+        tmp_path, *workers, "-m", "not heavy", "--ml-test-score-results", "out/results.json"
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     written = json.loads((tmp_path / "out" / "results.json").read_text())
     outcomes = {t["nodeid"].split("::")[1]: (t["outcome"], t["items"]) for t in written["tests"]}
@@ -328,6 +338,24 @@ def test_a_marker_naming_no_rubric_item_stops_the_run_and_names_it(tmp_path):
     assert not (tmp_path / "results.json").exists()
 
 
+def test_in_xdist_workers_a_marker_naming_no_rubric_item_errors_its_test_naming_it(tmp_path):
+    """A worker that stopped the run would take the message down with it (xdist reports a
+    crash): the test errors instead, and the others run."""
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed: make test uses it")
+    (tmp_path / "test_typo.py").write_text(
+        "import pytest\n\n@pytest.mark.ml_test_score('data-8')\ndef test_typo():\n    pass\n"
+    )
+    (tmp_path / "test_fine.py").write_text("def test_fine():\n    pass\n")
+    run = _pytest(tmp_path, *IN_TWO_WORKERS, "-rE", "--ml-test-score-results", "results.json")
+    assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
+    assert "unknown ML Test Score item(s) data-8" in run.stdout, run.stdout
+    written = json.loads((tmp_path / "results.json").read_text())
+    assert {(t["nodeid"], t["outcome"]) for t in written["tests"]} == {
+        ("test_typo.py::test_typo", "error"),
+        ("test_fine.py::test_fine", "passed"),
+    }
+
+
 def test_a_module_that_cannot_be_imported_is_recorded_as_an_error_of_its_items(tmp_path):
     (tmp_path / "test_broken.py").write_text(
         "import pytest\nimport not_a_module\n\n"
@@ -340,6 +368,16 @@ def test_a_module_that_cannot_be_imported_is_recorded_as_an_error_of_its_items(t
     assert {(t["nodeid"], t["outcome"], tuple(t["items"])) for t in written["tests"]} == {
         ("test_broken.py", "error", ("data-7",)),
         ("test_fine.py::test_fine", "not run", ()),
+    }
+    # pytest-xdist runs the modules that import (so test_fine passes); the error is recorded.
+    if importlib.util.find_spec("xdist") is None:
+        return
+    run = _pytest(tmp_path, *IN_TWO_WORKERS, "--ml-test-score-results", "results.json")
+    assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout + run.stderr
+    written = json.loads((tmp_path / "results.json").read_text())
+    assert {(t["nodeid"], t["outcome"], tuple(t["items"])) for t in written["tests"]} == {
+        ("test_broken.py", "error", ("data-7",)),
+        ("test_fine.py::test_fine", "passed", ()),
     }
 
 
