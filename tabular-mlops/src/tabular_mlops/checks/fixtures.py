@@ -4,6 +4,8 @@ the API over its model."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from filelock import FileLock
 from threadpoolctl import threadpool_limits
 
 from ..config import CsvParams, Params, load_params
@@ -20,6 +23,8 @@ from ..serving.app import create_app
 from ..serving.frames import frame_to_records
 from ..serving.schemas import InputColumn
 from . import support
+
+DONE = ".trained"  # written once the shared workspace is complete
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -82,10 +87,22 @@ def trained_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the configuration in which the pipeline has run up to evaluation.
 
     Shared by the session (training once is enough for the serving, promotion and
-    reproducibility checks): a test that changes files works on a copy of its own.
+    reproducibility checks): a test that changes files works on a copy of its own. Under
+    pytest-xdist the first worker to need it trains it once for the run and every worker
+    works on a copy (the stages are seeded: the copy is what the worker would have trained).
     """
-    workspace = support.copy_configuration(tmp_path_factory.mktemp("trained"))
-    support.run_stages(workspace, support.stages_until("evaluate"))
+    workspace = tmp_path_factory.mktemp("trained")
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        support.run_stages(support.copy_configuration(workspace), support.stages_until("evaluate"))
+        return workspace
+    # The run's temporary folder, which every worker's own folder is in.
+    shared = tmp_path_factory.getbasetemp().parent / "trained-workspace"
+    with FileLock(f"{shared}.lock"):
+        if not (shared / DONE).is_file():
+            shutil.rmtree(shared, ignore_errors=True)  # what a failed training left
+            support.run_stages(support.copy_configuration(shared), support.stages_until("evaluate"))
+            (shared / DONE).touch()
+    shutil.copytree(shared, workspace, dirs_exist_ok=True, ignore=shutil.ignore_patterns(DONE))
     return workspace
 
 
