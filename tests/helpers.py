@@ -63,6 +63,12 @@ def project_env() -> dict[str, str]:
     # start two OpenMP threads per fit on top, and on small data contended OpenMP threads
     # are several times slower than one (the digits search: 178 s with two, 36 s with one).
     env.setdefault("OMP_NUM_THREADS", "1")
+    # Likewise a rendered project's tests run in one process here (`make test`'s
+    # TEST_WORKERS; `-n auto` in its CI workflow takes one worker): pytest-xdist workers of
+    # its own would each build the session's fixtures again on cores the suite already fills.
+    # conftest.py's `built` runs the default combination's `make all` with two workers.
+    env.setdefault("TEST_WORKERS", "0")
+    env.setdefault("PYTEST_XDIST_AUTO_NUM_WORKERS", "1")
     return env
 
 
