@@ -71,6 +71,8 @@ def test_feature_columns_are_chosen_by_type(values: Any, kind: Any) -> None:
         ("constant", ["same"] * ROWS, "constant"),
         ("row_number", list(range(ROWS)), "identifier-like"),
         ("customer_id", list(np.random.default_rng(0).permutation(ROWS) * 7), "identifier-like"),
+        ("rownames", list(np.random.default_rng(1).permutation(ROWS) + 1), "identifier-like"),
+        ("Unnamed: 0", list(np.random.default_rng(2).permutation(ROWS)), "identifier-like"),
         ("code", [f"C-{index:05d}x" for index in range(ROWS)], "identifier-like"),
         ("comment", [f"word{index % 15}" for index in range(ROWS)], "free text"),
     ],

