@@ -69,6 +69,10 @@ def project_env() -> dict[str, str]:
     # conftest.py's `built` runs the default combination's `make all` with two workers.
     env.setdefault("TEST_WORKERS", "0")
     env.setdefault("PYTEST_XDIST_AUTO_NUM_WORKERS", "1")
+    # This suite's own xdist worker variables (PYTEST_XDIST_WORKER, ...) describe this run,
+    # not a project's: a project's pytest must not read them as its own.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        env.pop(name, None)
     return env
 
 

@@ -4,7 +4,6 @@ the API over its model."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,7 +82,9 @@ def raw_frame(params: Params, tmp_path_factory: pytest.TempPathFactory) -> pd.Da
 
 
 @pytest.fixture(scope="session")
-def trained_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained_workspace(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Path:
     """A copy of the configuration in which the pipeline has run up to evaluation.
 
     Shared by the session (training once is enough for the serving, promotion and
@@ -92,7 +93,9 @@ def trained_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     works on a copy (the stages are seeded: the copy is what the worker would have trained).
     """
     workspace = tmp_path_factory.mktemp("trained")
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+    # This run's own worker input, not PYTEST_XDIST_WORKER: a pytest started from a test
+    # that runs under xdist inherits that variable without being a worker of any run.
+    if not hasattr(pytestconfig, "workerinput"):
         support.run_stages(support.copy_configuration(workspace), support.stages_until("evaluate"))
         return workspace
     # The run's temporary folder, which every worker's own folder is in.
