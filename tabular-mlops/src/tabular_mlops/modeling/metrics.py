@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from sklearn import metrics
 
 from tabular_mlops.config import ProblemType
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LOWER_IS_BETTER = frozenset({"mae", "rmse"})
 
@@ -50,6 +51,8 @@ def score(
     ``output`` is :func:`model_output` for ``features`` when the caller already has it, so
     a large test set goes through the model once for the metrics and the plots.
     """
+    from sklearn import metrics  # here: the gate and the summary import this module too
+
     if output is None:
         output = model_output(problem_type, model, features)
     if problem_type == "regression":
@@ -80,6 +83,8 @@ def _roc_auc(target: pd.Series, probabilities: np.ndarray, classes: list[Any]) -
     rows hold. A window of served rows may lack some of 40 species, and a class without a
     positive row has no AUC (scikit-learn warns and counts it as 0); NaN when no class has
     both positive and negative rows."""
+    from sklearn import metrics
+
     if len(classes) == 2:
         if target.nunique() < 2:
             return float("nan")
