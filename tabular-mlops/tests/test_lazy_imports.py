@@ -25,9 +25,9 @@ def _loaded_after_importing(module: str) -> set[str]:
 
 
 @pytest.mark.parametrize("module", ["tabular_mlops.modeling.gate", "tabular_mlops.summary"])
-def test_importing_loads_no_data_or_model_library(module):
+def test_importing_loads_no_data_or_model_library(module: str) -> None:
     assert sorted(_loaded_after_importing(module) & HEAVY) == []
 
 
-def test_the_probe_sees_a_library_that_is_loaded():
+def test_the_probe_sees_a_library_that_is_loaded() -> None:
     assert "sklearn" in _loaded_after_importing("tabular_mlops.modeling.train")
