@@ -23,15 +23,14 @@ from tabular_mlops.modeling.train import features_and_target
 from tabular_mlops.modeling.tune import search
 from tabular_mlops.sampling import at_most
 
-from ..support import PROJECT_ROOT, copy_configuration, run_stages, stages_until
+from ..support import PROJECT_ROOT, run_stages
 
 
-@pytest.fixture(scope="module")
-def split_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace in which the pipeline has run up to the split."""
-    workspace = copy_configuration(tmp_path_factory.mktemp("tune"))
-    run_stages(workspace, stages_until("split"))
-    return workspace
+@pytest.fixture
+def split_workspace(trained_workspace: Path) -> Path:
+    """The session's trained workspace (the pipeline has run up to evaluation, so up to the
+    split): each test changes a copy of its own."""
+    return trained_workspace
 
 
 def _set_tune(workspace: Path, **values: object) -> Params:
@@ -53,8 +52,9 @@ def test_tuning_is_reproducible_and_never_reads_the_validation_or_test_split(
     split_workspace, tmp_path
 ):
     workspace = shutil.copytree(split_workspace, tmp_path / "workspace")
-    expected = _tuned_bytes(workspace)
     params = load_params(workspace / "params.yaml")
+    # The first run is the one that trained the session's workspace.
+    expected = (workspace / params.tune.output_path).read_bytes()
     # Removed, so that any read of them fails the stage; the second run, with the same
     # seed, must then write the same bytes.
     for name in ("val.csv", "test.csv"):
