@@ -209,6 +209,11 @@ def test_a_regression_target_gets_margins_in_its_own_units(workspace):
 @pytest.mark.parametrize("problem_type", ["classification", "regression"])
 def test_the_adopted_project_runs_its_pipeline(workspace, problem_type):
     adopt(workspace / "params.yaml", source=_write_data(workspace, problem_type), target="grade")
+    # One candidate: the search runs with the adopted metric; its size is test_tune's subject
+    # (and a budget raised for a real search must not slow this test).
+    raw = yaml.safe_load((workspace / "params.yaml").read_text(encoding="utf-8"))
+    raw["tune"]["budget"] = 1
+    (workspace / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     run_stages(workspace, stages_until("gate"))
     gate = yaml.safe_load((workspace / load_params("params.yaml").gate.report_path).read_text())
     assert gate["passed"], gate["reasons"]
