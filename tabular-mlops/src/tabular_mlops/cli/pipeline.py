@@ -76,22 +76,17 @@ def train_command(params_path: ParamsOption = DEFAULT_PARAMS_PATH) -> None:
     """Train the model and the baseline with the tuned hyperparameters; write validation metrics."""
     params = load_params(params_path)
     from tabular_mlops.modeling.train import train
-    from tabular_mlops.native_threads import one_openmp_thread
 
-    with one_openmp_thread():
-        result = train(params)
-    typer.echo(json.dumps(result, indent=2))
+    typer.echo(json.dumps(train(params), indent=2))
 
 
 def evaluate_command(params_path: ParamsOption = DEFAULT_PARAMS_PATH) -> None:
     """Evaluate the model and the baseline on the held-out test set."""
     params = load_params(params_path)
     from tabular_mlops.modeling.evaluate import evaluate
-    from tabular_mlops.native_threads import one_openmp_thread
 
-    with one_openmp_thread():  # a GroupSettingError: evaluate.slices or .inclusion cannot apply
-        result = evaluate(params)
-    typer.echo(json.dumps(result, indent=2))
+    # a GroupSettingError: evaluate.slices or .inclusion cannot apply
+    typer.echo(json.dumps(evaluate(params), indent=2))
 
 
 def gate_command(params_path: ParamsOption = DEFAULT_PARAMS_PATH) -> None:
@@ -110,11 +105,9 @@ def gate_command(params_path: ParamsOption = DEFAULT_PARAMS_PATH) -> None:
 def canary_command(params_path: ParamsOption = DEFAULT_PARAMS_PATH) -> None:
     """Start the real server on loopback and check its answers on the test set."""
     params = load_params(params_path)
-    from tabular_mlops.native_threads import one_openmp_thread
     from tabular_mlops.serving.canary import passing_canary
 
-    with one_openmp_thread():  # the pipeline's own predictions (the server limits its own)
-        report = passing_canary(params, params_path.resolve(), Path.cwd())
+    report = passing_canary(params, params_path.resolve(), Path.cwd())
     typer.echo(
         f"canary passed: the server answered {report.rows} test rows "
         f"({report.single_requests} also one by one) exactly as the pipeline does"
@@ -125,10 +118,8 @@ def staleness_impact_command(params_path: ParamsOption = DEFAULT_PARAMS_PATH) ->
     """Train on the oldest part of the data and score each newer part (model staleness)."""
     params = load_params(params_path)
     from tabular_mlops.modeling.staleness_impact import staleness_impact
-    from tabular_mlops.native_threads import one_openmp_thread
 
-    with one_openmp_thread():
-        summary = staleness_impact(params)
+    summary = staleness_impact(params)
     if summary["reason"]:
         typer.echo(f"no staleness curve: {summary['reason']}")
         return
