@@ -81,6 +81,10 @@ def raw_frame(params: Params, tmp_path_factory: pytest.TempPathFactory) -> pd.Da
     return read_raw(raw_path)
 
 
+def _train_until_evaluation(workspace: Path) -> None:
+    support.run_stages(support.copy_configuration(workspace), support.stages_until("evaluate"))
+
+
 @pytest.fixture(scope="session")
 def trained_workspace(
     tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
@@ -96,14 +100,14 @@ def trained_workspace(
     # This run's own worker input, not PYTEST_XDIST_WORKER: a pytest started from a test
     # that runs under xdist inherits that variable without being a worker of any run.
     if not hasattr(pytestconfig, "workerinput"):
-        support.run_stages(support.copy_configuration(workspace), support.stages_until("evaluate"))
+        _train_until_evaluation(workspace)
         return workspace
     # The run's temporary folder, which every worker's own folder is in.
     shared = tmp_path_factory.getbasetemp().parent / "trained-workspace"
     with FileLock(f"{shared}.lock"):
         if not (shared / DONE).is_file():
             shutil.rmtree(shared, ignore_errors=True)  # what a failed training left
-            support.run_stages(support.copy_configuration(shared), support.stages_until("evaluate"))
+            _train_until_evaluation(shared)
             (shared / DONE).touch()
     shutil.copytree(shared, workspace, dirs_exist_ok=True, ignore=shutil.ignore_patterns(DONE))
     return workspace

@@ -99,6 +99,15 @@ def copy_configuration(workspace: Path, **data_overrides: Any) -> Path:
     return workspace
 
 
+def set_tune(workspace: Path, **values: object) -> Params:
+    """Set keys of the ``tune`` section of ``workspace``'s params.yaml; the settings then."""
+    path = workspace / "params.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["tune"].update(values)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return load_params(path)
+
+
 def check_statistics(schema: DataSchema, column: str, check_name: str) -> dict[str, Any] | None:
     """The statistics of one check (``in_range``, ``isin``) of a schema column, if it has it."""
     for check in schema.columns.columns[column].checks:

@@ -17,7 +17,7 @@ from tabular_mlops.adopt import AdoptError, adopt
 from tabular_mlops.config import load_params
 from tabular_mlops.data.schema import load_data_schema
 
-from ..support import PROJECT_ROOT, run_stage, run_stages, stages_until
+from ..support import PROJECT_ROOT, run_stage, run_stages, set_tune, stages_until
 
 # Enough rows that adopt's screen finds every planted relation whatever the project's seed
 # (with 120, the size column was dropped as noise under 26 of seeds 0-39; with 400, none).
@@ -211,9 +211,7 @@ def test_the_adopted_project_runs_its_pipeline(workspace, problem_type):
     adopt(workspace / "params.yaml", source=_write_data(workspace, problem_type), target="grade")
     # One candidate: the search runs with the adopted metric; its size is test_tune's subject
     # (and a budget raised for a real search must not slow this test).
-    raw = yaml.safe_load((workspace / "params.yaml").read_text(encoding="utf-8"))
-    raw["tune"]["budget"] = 1
-    (workspace / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    set_tune(workspace, budget=1)
     run_stages(workspace, stages_until("gate"))
     gate = yaml.safe_load((workspace / load_params("params.yaml").gate.report_path).read_text())
     assert gate["passed"], gate["reasons"]

@@ -23,22 +23,7 @@ from tabular_mlops.modeling.train import features_and_target
 from tabular_mlops.modeling.tune import search
 from tabular_mlops.sampling import at_most
 
-from ..support import PROJECT_ROOT, run_stages
-
-
-@pytest.fixture
-def split_workspace(trained_workspace: Path) -> Path:
-    """The session's trained workspace (the pipeline has run up to evaluation, so up to the
-    split): each test changes a copy of its own."""
-    return trained_workspace
-
-
-def _set_tune(workspace: Path, **values: object) -> Params:
-    path = workspace / "params.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    raw["tune"].update(values)
-    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return load_params(path)
+from ..support import PROJECT_ROOT, run_stages, set_tune
 
 
 def _tuned_bytes(workspace: Path) -> bytes:
@@ -49,9 +34,9 @@ def _tuned_bytes(workspace: Path) -> bytes:
 
 @pytest.mark.ml_test_score("model-3")
 def test_tuning_is_reproducible_and_never_reads_the_validation_or_test_split(
-    split_workspace, tmp_path
+    trained_workspace, tmp_path
 ):
-    workspace = shutil.copytree(split_workspace, tmp_path / "workspace")
+    workspace = shutil.copytree(trained_workspace, tmp_path / "workspace")
     params = load_params(workspace / "params.yaml")
     # The first run is the one that trained the session's workspace.
     expected = (workspace / params.tune.output_path).read_bytes()
@@ -70,9 +55,9 @@ def test_the_tune_stage_depends_on_the_training_split_only():
 
 @pytest.mark.ml_test_score("model-3")
 @pytest.mark.parametrize("budget", [1, 3])
-def test_the_search_evaluates_exactly_budget_candidates(split_workspace, params, budget):
+def test_the_search_evaluates_exactly_budget_candidates(trained_workspace, params, budget):
     tuned = params.model_copy(update={"tune": params.tune.model_copy(update={"budget": budget})})
-    frame = read_split(split_workspace / params.split.output_dir, "train")
+    frame = read_split(trained_workspace / params.split.output_dir, "train")
     searcher = search(tuned, *features_and_target(frame, tuned))
     space = params.tune.space[params.train.estimator]
     expected = min(budget, math.prod(len(values) for values in space.values()))
@@ -88,8 +73,8 @@ def _fitted(workspace: Path, params: Params) -> dict[str, object]:
 
 
 @pytest.mark.ml_test_score("model-3")
-def test_train_fits_the_tuned_values_over_params_yaml(split_workspace, tmp_path, params):
-    workspace = shutil.copytree(split_workspace, tmp_path / "workspace")
+def test_train_fits_the_tuned_values_over_params_yaml(trained_workspace, tmp_path, params):
+    workspace = shutil.copytree(trained_workspace, tmp_path / "workspace")
     estimator = params.train.estimator
     configured = build_model(params).named_steps["estimator"].get_params()
     # For each tuned hyperparameter a candidate unlike the configured value, so that the
@@ -114,9 +99,9 @@ def test_train_fits_the_tuned_values_over_params_yaml(split_workspace, tmp_path,
 
 
 @pytest.mark.ml_test_score("model-3")
-def test_with_tuning_disabled_train_uses_params_yaml(split_workspace, tmp_path):
-    workspace = shutil.copytree(split_workspace, tmp_path / "workspace")
-    params = _set_tune(workspace, enabled=False)
+def test_with_tuning_disabled_train_uses_params_yaml(trained_workspace, tmp_path):
+    workspace = shutil.copytree(trained_workspace, tmp_path / "workspace")
+    params = set_tune(workspace, enabled=False)
     run_stages(workspace, ("tune", "train"))
     written = json.loads((workspace / params.tune.output_path).read_text(encoding="utf-8"))
     assert written["enabled"] is False
@@ -127,16 +112,16 @@ def test_with_tuning_disabled_train_uses_params_yaml(split_workspace, tmp_path):
 
 
 def test_a_training_split_above_max_rows_is_searched_on_a_sample_keeping_every_class(
-    split_workspace, tmp_path, params
+    trained_workspace, tmp_path, params
 ):
     """The search only ranks candidates: a large split is searched on a seeded sample,
     every class keeping its share and at least tune.cv_folds rows; train fits on all."""
-    workspace = shutil.copytree(split_workspace, tmp_path / "workspace")
+    workspace = shutil.copytree(trained_workspace, tmp_path / "workspace")
     frame = read_split(workspace / params.split.output_dir, "train")
     max_rows = max(100, len(frame) // 2)
     if len(frame) <= max_rows:
         not_applicable(f"the training split has {len(frame)} rows: too few to sample from")
-    tuned = _set_tune(workspace, max_rows=max_rows, budget=1)  # what is sampled is checked
+    tuned = set_tune(workspace, max_rows=max_rows, budget=1)  # what is sampled is checked
     run_stages(workspace, ("tune",))
     written = json.loads((workspace / tuned.tune.output_path).read_text(encoding="utf-8"))
     assert written["train_rows"] == len(frame)
