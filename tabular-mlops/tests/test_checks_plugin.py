@@ -71,3 +71,41 @@ def test_a_path_given_runs_only_that_path(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--collect-only", "-q", "tests")
     collected = [line for line in result.stdout.lines if "::" in line]
     assert collected == ["tests/test_own.py::test_own"]
+
+
+# Where the standard checks' fixtures were imported: written by each process at its end.
+WHERE_FIXTURES_ARE = """
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+@pytest.fixture(scope="session")
+def params():  # what the checks' autouse fixtures read, without a project's params.yaml
+    return SimpleNamespace(mlflow=None)
+
+def pytest_sessionfinish(session):
+    role = getattr(session.config, "workerinput", {}).get("workerid", "controller")
+    imported = "tabular_mlops.checks.fixtures" in sys.modules
+    (session.config.rootpath / f"{role}.txt").write_text(str(imported))
+"""
+
+FIXTURES_REGISTERED = """
+def test_fixtures_registered(request):
+    assert request.config.pluginmanager.has_plugin("tabular_mlops.checks.fixtures")
+"""
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_only_a_process_that_runs_tests_imports_the_fixtures(
+    pytester: pytest.Pytester, workers: int
+) -> None:
+    _settings(pytester, ["commands"])
+    (pytester.path / "conftest.py").write_text(WHERE_FIXTURES_ARE)
+    (pytester.path / "tests" / "test_own.py").write_text(FIXTURES_REGISTERED)
+    result = pytester.runpytest_subprocess("-n", str(workers), "tests")
+    result.assert_outcomes(passed=1)
+    # The xdist controller runs no test: importing the serving stack there was wasted time.
+    assert (pytester.path / "controller.txt").read_text() == str(workers == 0)
+    for worker in range(workers):
+        assert (pytester.path / f"gw{worker}.txt").read_text() == "True"

@@ -170,12 +170,18 @@ class TuneParams(_Strict):
     budget: int = Field(ge=1)  # candidates sampled from the estimator's space
     cv_folds: int = Field(ge=2)
     max_rows: int = Field(default=20_000, ge=100)  # a larger training split is sampled
+    # Processes for the search: -1, one per core (each fit on one thread); 1, in the stage's
+    # own process on one thread, which costs less CPU where something else uses the other
+    # cores (the checks' workspaces: their pytest workers already fill them).
+    n_jobs: int = Field(default=-1, ge=-1)
     output_path: Path
     # estimator -> hyperparameter -> candidate values
     space: dict[str, dict[str, list[HyperparameterValue]]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _candidates_are_listed(self) -> TuneParams:
+        if self.n_jobs == 0:
+            raise ValueError("tune.n_jobs is 0: give -1 (one process per core) or 1 or more")
         empty = [
             f"{estimator}.{name}"
             for estimator, grid in self.space.items()

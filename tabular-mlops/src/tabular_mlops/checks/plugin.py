@@ -50,11 +50,23 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{SETTING} names unknown area(s) {', '.join(unknown)}: choose among {', '.join(AREAS)}"
         )
     # Imported only in a project: elsewhere the plugin costs no import of the library.
-    from . import fixtures, support
+    from . import support
 
     support.PROJECT_ROOT = config.rootpath
-    config.pluginmanager.register(fixtures, "tabular_mlops.checks.fixtures")
+    if not _is_xdist_controller(config):  # the controller runs no test: it needs no fixture
+        from . import fixtures  # imports the model and serving stack (3 s of CPU)
+
+        config.pluginmanager.register(fixtures, "tabular_mlops.checks.fixtures")
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
     if config.args_source is pytest.Config.ArgsSource.TESTPATHS:
         config.args.extend(str(Path(__file__).parent / area) for area in areas)
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """Whether this process hands the tests to pytest-xdist workers (``-n N``, N > 0) instead
+    of running them: pytest-xdist's own rule (``is_xdist_controller``), read from the options
+    because that function wants a fixture request."""
+    options = config.option  # without pytest-xdist installed, neither option exists
+    distributing = getattr(options, "dist", "no") != "no" and bool(getattr(options, "tx", None))
+    return distributing and not hasattr(config, "workerinput") and not config.option.collectonly
