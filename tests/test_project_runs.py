@@ -50,6 +50,18 @@ def test_make_all_ends_with_a_short_summary_of_the_verdicts(built, name):
     assert (project / "dvc_plots" / "index.html").is_file()
 
 
+def test_the_adopt_checks_left_out_of_the_project_pass_against_its_params_yaml(built, name):
+    """The area ``adopt`` (the library's ``adopt`` on synthetic data) is not in a project's
+    ``tabular_mlops_checks``: its verdict depends on the library alone, so it runs here."""
+    project, _ = built(name)
+    collect = ["uv", "run", "--frozen", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    listed = run(collect, project).stdout
+    assert "checks/adopt/" not in listed, listed[-2000:]
+    result = run(["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider",
+                  "--pyargs", "tabular_mlops.checks.adopt"], project)  # fmt: skip
+    assert re.search(r"\b\d{2,} passed", result.stdout), result.stdout[-2000:]  # and none failed
+
+
 def test_make_help_lists_the_documented_targets(built, name):
     project, _ = built(name)
     listed = run(["make", "help"], project).stdout

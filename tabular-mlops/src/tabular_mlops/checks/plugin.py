@@ -12,6 +12,11 @@ own tests and the checks of those areas from this package, against the project's
 ``client``, ...). Given paths, pytest runs just those: ``pytest --pyargs
 tabular_mlops.checks.serving`` runs one area. Anywhere the setting is absent (this
 library's own tests, another project) the plugin does nothing.
+
+The area ``adopt`` checks the ``adopt`` command on synthetic data sets, starting from the
+project's params.yaml: its verdict depends on this library, not on the project's data or
+model, so a generated project does not list it (the template's tests run it in a rendered
+project, once per library change); list it to check ``adopt`` against your own params.yaml.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from pathlib import Path
 import pytest
 
 SETTING = "tabular_mlops_checks"
-AREAS = ("commands", "data", "features", "modeling", "serving", "monitoring", "lifecycle", "infra")
+AREAS = (
+    "commands", "data", "features", "modeling", "serving", "monitoring", "lifecycle", "infra",
+    "adopt",
+)  # fmt: skip
 # The markers the checks carry (a project's pyproject.toml may declare them too).
 MARKERS = (
     "ml_test_score(*items): the ML Test Score items a test covers: data-N, model-N, infra-N or "
