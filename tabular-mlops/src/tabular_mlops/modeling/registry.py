@@ -7,9 +7,13 @@ missing, truncated or swapped file is refused with :class:`ModelIntegrityError`.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import io
 import json
 import pickle
+import sys
+import types
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,9 +50,44 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class _HistoryFreePickler(pickle.Pickler):
+    """Pickles a model to the same bytes whatever the process did before.
+
+    pickle writes a string once and refers back to it wherever the same object recurs, so
+    the bytes depend on which equal strings are one object. Attribute names are not always
+    the interned ones: instances of a class share one table of attribute names, made by the
+    first instance of the process, and one made by unpickling holds copies. A model trained
+    after another was loaded then pickled to other bytes (seen in the reproducibility
+    check, infra-1). Each object's attribute names are written as the interned strings.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, _NOT_INSTANCES) or type(obj) in copyreg.dispatch_table:
+            return NotImplemented
+        if not isinstance(getattr(obj, "__dict__", None), dict):
+            return NotImplemented
+        reduced = obj.__reduce_ex__(PICKLE_PROTOCOL)
+        if not isinstance(reduced, tuple) or len(reduced) < 3 or type(reduced[2]) is not dict:
+            return NotImplemented
+        state = {sys.intern(k) if type(k) is str else k: v for k, v in reduced[2].items()}
+        return (*reduced[:2], state, *reduced[3:])
+
+
+_NOT_INSTANCES = (
+    type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
+)  # fmt: skip
+
+
+def model_bytes(model: Any) -> bytes:
+    """The pickle of ``model``, the same for the same model in any process."""
+    buffer = io.BytesIO()
+    _HistoryFreePickler(buffer, protocol=PICKLE_PROTOCOL).dump(model)
+    return buffer.getvalue()
+
+
 def save_model(model: Any, model_path: Path, metadata: dict[str, Any]) -> str:
     """Write the model and its metadata atomically; return the model's SHA-256."""
-    payload = pickle.dumps(model, protocol=PICKLE_PROTOCOL)
+    payload = model_bytes(model)
     digest = sha256_of(payload)
     write_bytes(model_path, payload)
     write_json(metadata_path(model_path), {**metadata, "sha256": digest})
