@@ -7,17 +7,29 @@ same run, one after the other, so that machine noise hits them alike.
 
 `make all` installs the locked dependencies, lints, type-checks, runs the project's tests,
 runs the whole DVC pipeline and shows the metrics. A warm-up run first fills uv's cache
-so the figure measures the project, not the network.
+so the figure measures the project, not the network. The commands run in a user's
+environment: without the template tests' settings that run a project's tests in one process
+(until 2026-12-07 the benchmark kept them, so its `make all` ran the tests in one process).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench._common import checkout_ref, clone_working_tree, copier_copy_command, run
+from bench._common import checkout_ref, clone_working_tree, copier_copy_command, project_env
+
+# The template's test environment runs a project's tests in one process, on one OpenMP
+# thread (its own workers fill the cores); a user's `make all` has neither setting.
+TEST_SUITE_ONLY = ("TEST_WORKERS", "PYTEST_XDIST_AUTO_NUM_WORKERS", "OMP_NUM_THREADS")
+
+
+def run(command: list[str], cwd: Path) -> None:
+    environment = {k: v for k, v in project_env().items() if k not in TEST_SUITE_ONLY}
+    subprocess.run(command, cwd=cwd, env=environment, check=True, capture_output=True)
 
 
 def copy_and_make_all(template: Path, destination: Path) -> dict[str, float]:
