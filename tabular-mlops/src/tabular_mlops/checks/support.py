@@ -77,8 +77,7 @@ def copy_configuration(workspace: Path, **data_overrides: Any) -> Path:
 
     ``data.source`` becomes :func:`tested_source`, so it still names the project's data from
     the workspace (or the sample of a large data set); ``data_overrides`` replace keys of
-    the ``data`` section. The search tries at most ``TEST_TUNE_BUDGET`` candidates, in the
-    test's own process.
+    the ``data`` section. The search tries at most ``TEST_TUNE_BUDGET`` candidates.
     """
     workspace.mkdir(parents=True, exist_ok=True)
     raw = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))
@@ -87,9 +86,6 @@ def copy_configuration(workspace: Path, **data_overrides: Any) -> Path:
         raw["data"].update(query=None, csv={})
     raw["data"]["source"] = source
     raw["tune"]["budget"] = min(int(raw["tune"]["budget"]), TEST_TUNE_BUDGET)
-    # In the test's own process: pytest's workers already use every core, and a search's
-    # worker processes cost about 3 s of CPU each to start (the results are the same).
-    raw["tune"]["n_jobs"] = 1
     raw["data"].update(data_overrides)
     (workspace / "params.yaml").write_text(
         yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8"
