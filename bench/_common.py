@@ -36,8 +36,9 @@ def summary(seconds: list[float]) -> str:
     )
 
 
-def run(command: list[str], cwd: Path) -> None:
-    subprocess.run(command, cwd=cwd, env=project_env(), check=True, capture_output=True)
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    environment = project_env() if env is None else env
+    subprocess.run(command, cwd=cwd, env=environment, check=True, capture_output=True)
 
 
 def checkout_ref(ref: str, destination: Path) -> Path:

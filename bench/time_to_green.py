@@ -15,30 +15,32 @@ environment: without the template tests' settings that run a project's tests in 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench._common import checkout_ref, clone_working_tree, copier_copy_command, project_env
+from bench._common import checkout_ref, clone_working_tree, copier_copy_command, project_env, run
 
 # The template's test environment runs a project's tests in one process, on one OpenMP
 # thread (its own workers fill the cores); a user's `make all` has neither setting.
 TEST_SUITE_ONLY = ("TEST_WORKERS", "PYTEST_XDIST_AUTO_NUM_WORKERS", "OMP_NUM_THREADS")
 
 
-def run(command: list[str], cwd: Path) -> None:
-    environment = {k: v for k, v in project_env().items() if k not in TEST_SUITE_ONLY}
-    subprocess.run(command, cwd=cwd, env=environment, check=True, capture_output=True)
+def users_environment() -> dict[str, str]:
+    return {k: v for k, v in project_env().items() if k not in TEST_SUITE_ONLY}
 
 
 def copy_and_make_all(template: Path, destination: Path) -> dict[str, float]:
     phases: dict[str, float] = {}
     start = time.perf_counter()
-    run(copier_copy_command(template, destination, "--quiet"), destination.parent)
+    run(
+        copier_copy_command(template, destination, "--quiet"),
+        destination.parent,
+        users_environment(),
+    )
     phases["copier copy (with git init, uv lock)"] = time.perf_counter() - start
     mark = time.perf_counter()
-    run(["make", "all"], destination)
+    run(["make", "all"], destination, users_environment())
     phases["make all"] = time.perf_counter() - mark
     phases["total (time to green)"] = time.perf_counter() - start
     return phases

@@ -171,8 +171,7 @@ class TuneParams(_Strict):
     cv_folds: int = Field(ge=2)
     max_rows: int = Field(default=20_000, ge=100)  # a larger training split is sampled
     # Processes for the search: -1, one per core (each fit on one thread); 1, in the stage's
-    # own process on one thread, which costs less CPU where something else uses the other
-    # cores (the checks' workspaces: their pytest workers already fill them).
+    # own process on one thread, which costs less CPU where other work uses the other cores.
     n_jobs: int = Field(default=-1, ge=-1)
     output_path: Path
     # estimator -> hyperparameter -> candidate values

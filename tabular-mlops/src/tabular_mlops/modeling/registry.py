@@ -50,6 +50,12 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# What the pickler below writes by reference, never through its state.
+_NOT_INSTANCES = (
+    type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
+)  # fmt: skip
+
+
 class _HistoryFreePickler(pickle.Pickler):
     """Pickles a model to the same bytes whatever the process did before.
 
@@ -71,11 +77,6 @@ class _HistoryFreePickler(pickle.Pickler):
             return NotImplemented
         state = {sys.intern(k) if type(k) is str else k: v for k, v in reduced[2].items()}
         return (*reduced[:2], state, *reduced[3:])
-
-
-_NOT_INSTANCES = (
-    type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType,
-)  # fmt: skip
 
 
 def model_bytes(model: Any) -> bytes:

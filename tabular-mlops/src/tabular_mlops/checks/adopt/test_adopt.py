@@ -5,7 +5,7 @@ and a small synthetic data set, so the project's own files are never touched.
 
 The area ``adopt``: its verdict does not depend on the project's data or model, so a
 generated project leaves it out of ``tabular_mlops_checks`` and the template's tests run it
-in a rendered project (tests/test_library.py).
+in the built projects (tests/test_project_runs.py).
 """
 
 from __future__ import annotations
