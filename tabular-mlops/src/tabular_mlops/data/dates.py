@@ -8,6 +8,7 @@ free-form parse (``pd.to_datetime(..., format="mixed")``) would read ordinal lab
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -73,7 +74,9 @@ def _parse_each(texts: pd.Series) -> pd.Series:
     from it, then ``OTHER_FORMATS``, then ISO 8601, in that order for every value. One parse
     per format, not per value: a column whose ranges (03/09/2013-03/11/2013) fail its format
     is read in milliseconds, where trying each value alone took 4 ms a value."""
-    parsed = pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns, UTC]")
+    # Timestamps of any resolution (pandas reads 9999-12-31 in microseconds, a time with
+    # nanoseconds in nanoseconds): one resolution is chosen at the end.
+    parsed = pd.Series(pd.NaT, index=texts.index, dtype=object)
     # A lone year (ISO 8601 would read "2013") is a number.
     candidates = texts[~(texts.str.isdigit() & (texts.str.len() <= 4))]
     guessed = candidates.map(guess_datetime_format)
@@ -85,16 +88,29 @@ def _parse_each(texts: pd.Series) -> pd.Series:
         if missing.empty:
             break
         parsed[missing] = _parse(candidates[missing], date_format)
-    return parsed
+    return pd.to_datetime(parsed, utc=True)
 
 
 def parse_one(value: Any) -> pd.Timestamp | None:
-    """``value`` as a UTC timestamp when it is a date or time in a real format, else None."""
-    texts = _texts([value]).dropna()
-    if texts.empty:
+    """``value`` as a UTC timestamp when it is a date or time in a real format, else None:
+    what :func:`_parse_each` reads it as, in the same order of formats. One value at a time
+    (the API checks each record's dates), so no Series: ten times faster."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    parsed = _parse_each(texts.astype(str)).iloc[0]
-    return None if pd.isna(parsed) else pd.Timestamp(parsed)
+    return _read_text(str(value).strip())
+
+
+@lru_cache(maxsize=65_536)  # served records repeat their dates (a day, an hour)
+def _read_text(text: str) -> pd.Timestamp | None:
+    if not text or (text.isdigit() and len(text) <= 4):  # a lone year is a number
+        return None
+    guessed = guess_datetime_format(text)
+    first = [guessed] if guessed and guessed != "%Y" else []
+    for date_format in (*first, *OTHER_FORMATS, "ISO8601"):
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=True)
+        if not pd.isna(parsed):
+            return pd.Timestamp(parsed)
+    return None
 
 
 def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
@@ -104,7 +120,8 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
     distinct = pd.Series(texts.dropna().unique(), dtype=object)  # dates repeat: read each once
     parsed = _parse(distinct, date_format or "ISO8601")
     failed = parsed.isna()
-    if failed.any():
-        parsed[failed] = _parse_each(distinct[failed].astype(str))
+    if failed.any():  # as objects: the two reads may differ in resolution (s, us, ns)
+        parsed = parsed.astype(object)
+        parsed[failed] = _parse_each(distinct[failed].astype(str)).astype(object)
     stamps: pd.Series = texts.map(dict(zip(distinct, parsed, strict=True)))
     return pd.to_datetime(stamps, utc=True)
