@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 
 from tabular_mlops.modeling.resampling import holm, regression_table
-from tabular_mlops.modeling.slices import ABSOLUTE, Scorer, compare_groups, metric_rule
+from tabular_mlops.modeling.slices import (
+    ABSOLUTE,
+    Scorer,
+    compare_groups,
+    metric_rule,
+    screen_bound,
+)
 
 GROUPS, ROWS_EACH = 150, 40
 
@@ -38,8 +44,9 @@ def test_only_a_group_that_could_fail_is_drawn_again_and_the_verdict_is_unchange
     assert _failed(full) == _failed(screened) == {"g007"}
     assert [name for name, entry in screened.items() if "resamples" in entry] == ["g007"]
     assert screened["g007"]["p_gap"] < 0.05 / GROUPS  # as small as Holm's first threshold needs
-    # The others keep the screening p-value: on 1,000 resamples, never below 1/1001.
-    assert min(e["p_gap"] for name, e in screened.items() if name != "g007") > 2 * 0.05
+    # The others keep the screening p-value, above the bound (and so above alpha).
+    bound = screen_bound(1000, 0.05)
+    assert min(e["p_gap"] for name, e in screened.items() if name != "g007") > bound
 
 
 def test_healthy_groups_are_screened_only() -> None:
@@ -48,3 +55,16 @@ def test_healthy_groups_are_screened_only() -> None:
     screened = compare_groups(one, columns, 15, rule, 6000, 0, screen=(1000, 0.05))["code"]
     assert not _failed(screened)
     assert not any("resamples" in entry for entry in screened.values())
+
+
+def test_the_bound_misses_a_group_at_alpha_at_most_once_in_a_million() -> None:
+    from scipy.stats import binom
+
+    for alpha in (0.01, 0.05, 0.1):
+        for resamples in (100, 1000):
+            bound = screen_bound(resamples, alpha)
+            assert bound > alpha
+            # Passing in more than the bound's count of resamples, at a p-value of alpha:
+            count = round(bound * (1 + resamples) - 1)
+            assert binom.sf(count, resamples, alpha) < 1e-6
+            assert binom.sf(count - 1, resamples, alpha) >= 1e-6  # the smallest such bound

@@ -334,11 +334,21 @@ def enough_resamples(
     return max(at_least, math.ceil(2 * comparisons / alpha))
 
 
-# A group whose p-value on the screening resamples is above this many times alpha is not
-# drawn again: Holm rejects no p-value above alpha, and a group whose p-value on every
-# resample is alpha or less shows more than twice alpha on 1,000 resamples with a chance
-# below 1e-12 (binomial tail). Only the groups that could fail pay for the extra resamples.
-SCREEN_MARGIN = 2.0
+# The chance that screening keeps a group Holm's procedure could reject from being drawn
+# again: see screen_bound.
+SCREEN_MISS = 1e-6
+
+
+def screen_bound(resamples: int, alpha: float) -> float:
+    """The screening p-value above which a group is not drawn again. Holm's procedure at
+    level alpha rejects no p-value above alpha; the count of resamples in which a group
+    whose p-value is alpha or less passes is at most Binomial(resamples, alpha), which
+    exceeds this bound's count with a chance below ``SCREEN_MISS`` (0.087 for alpha 0.05
+    on 1,000 resamples; twice alpha would miss 0.15% of such groups at alpha 0.01)."""
+    from scipy.stats import binom
+
+    count = float(binom.ppf(1 - SCREEN_MISS, resamples, alpha))
+    return (1 + count) / (1 + resamples)
 
 
 def _judged_codes(
@@ -391,9 +401,9 @@ def compare_groups(
     rest by more than the rule allows, beyond what resampling the rows explains.
 
     ``screen`` (resamples, alpha): every judged group is first tested on that many
-    resamples, and only a group with a p-value of ``SCREEN_MARGIN`` times alpha or less is
-    tested again on ``resamples`` (its ``resamples`` entry says so); the others keep the
-    screening p-value, which Holm's procedure at level alpha cannot reject either way.
+    resamples, and only a group with a p-value of at most :func:`screen_bound` is tested
+    again on ``resamples`` (its ``resamples`` entry says so); the others keep the
+    screening p-value, which Holm's procedure at level alpha would not reject either way.
     """
     orders = {column: _ordered(names) for column, names in columns.items()}
     codes = [
@@ -421,7 +431,7 @@ def compare_groups(
     first = resamples if screen is None else min(screen[0], resamples)
     p_values = dict(zip(columns, _p_values(one, columns, judged, rules, first, seed), strict=True))
     if screen is not None and first < resamples:
-        bound = SCREEN_MARGIN * screen[1]
+        bound = screen_bound(first, screen[1])
         again = {
             column: [name for at, name in enumerate(judged[column]) if p[:, at].min() <= bound]
             for column, p in p_values.items()
