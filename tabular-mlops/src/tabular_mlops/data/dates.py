@@ -104,9 +104,7 @@ def parse_one(value: Any) -> pd.Timestamp | None:
 def _read_text(text: str) -> pd.Timestamp | None:
     if not text or (text.isdigit() and len(text) <= 4):  # a lone year is a number
         return None
-    guessed = guess_datetime_format(text)
-    first = [guessed] if guessed and guessed != "%Y" else []
-    for date_format in (*first, *OTHER_FORMATS, "ISO8601"):
+    for date_format in (*_formats(text), "ISO8601"):
         parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=True)
         if not pd.isna(parsed):
             return pd.Timestamp(parsed)
