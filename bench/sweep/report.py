@@ -76,10 +76,16 @@ def _run_line(run: dict[str, Any]) -> str:
     machine = run.get("machine", {})
     return (
         f"`{run['command']}` at commit `{run['commit']}`{dirty}, {run['date']}, "
-        f"{run.get('jobs', 1)} at a time; machine: {machine.get('platform')}, "
+        f"{run.get('jobs', 1)} at a time, {_environment(run)}; machine: {machine.get('platform')}, "
         f"{machine.get('cpus')} CPUs, {machine.get('memory')} memory, Python "
         f"{machine.get('python')}, load average {machine.get('load_average')} at the start"
     )
+
+
+def _environment(run: dict[str, Any]) -> str:
+    if run.get("environment") == "user":
+        return "in a user's environment (a project's tests in one worker per core)"
+    return "in the template tests' environment (a project's tests in one process)"
 
 
 LARGE_ROWS = 300_000
@@ -95,7 +101,8 @@ def _speed(records: dict[str, Any], results: dict[str, Any] | None) -> list[str]
     demo = reference["make_seconds"]
     lines = [
         f"The demo project's `make all` took {demo:.0f} s in the run of {run['date']} "
-        f"(`{run['command']}`, commit `{run['commit']}`, {run.get('jobs', 1)} at a time). "
+        f"(`{run['command']}`, commit `{run['commit']}`, {run.get('jobs', 1)} at a time, "
+        f"{_environment(run)}). "
         f"The target: at most {MAX_SLOWDOWN}x that on a dataset of {LARGE_ROWS:,} rows or more.",
         "",
         "| dataset | rows | `make all` seconds | against the demo | within the target |",

@@ -44,6 +44,7 @@ from bench._common import clone_working_tree, copier_copy_command, project_env  
 from bench.sweep.datasets import BY_NAME, DATASETS, REFERENCE, SweepDataset  # noqa: E402
 from bench.sweep.outcome import judge, with_score  # noqa: E402
 from bench.sweep.report import write_report  # noqa: E402
+from bench.time_to_green import users_environment  # noqa: E402
 from tests.helpers import FIRST_TAG, LOWER_IS_BETTER, commit_all, git, read_answers  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "sweep.json"
@@ -51,9 +52,16 @@ DOC = ROOT / "docs" / "sweep.md"
 RENDER_TIMEOUT = 1200
 
 
+# Whose environment the projects' commands run in: the template tests' (a project's tests in
+# one process, on one OpenMP thread, so that builds side by side share the cores), or with
+# --users-environment a user's, where `make all` runs the tests in one worker per core.
+ENVIRONMENTS = {"template tests": project_env, "user": users_environment}
+_chosen_environment = "template tests"
+
+
 def _env() -> dict[str, str]:
     # Wide enough that pytest's summary keeps each failed test's message (the verdict reads it).
-    return {**project_env(), "COLUMNS": "300"}
+    return {**ENVIRONMENTS[_chosen_environment](), "COLUMNS": "300"}
 
 
 def _run(command: list[str], cwd: Path, log: Path, timeout: float) -> tuple[int | None, str]:
@@ -263,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="render the last commit instead of the working tree (the default, as the tests)",
     )
+    parser.add_argument(
+        "--users-environment",
+        action="store_true",
+        help="run each `make all` as a user does (tests in one worker per core); with --jobs 1",
+    )
     parser.add_argument("--report-only", action="store_true", help="only write docs/sweep.md")
     parser.add_argument(
         "--rejudge",
@@ -279,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {DOC.relative_to(ROOT)}")
         return 0
 
+    if args.users_environment:
+        if args.jobs != 1:
+            parser.error("--users-environment needs --jobs 1: a user's make all fills the cores")
+        global _chosen_environment
+        _chosen_environment = "user"
     chosen = [BY_NAME[name] for name in args.only] if args.only else list(DATASETS)
     chosen = [REFERENCE, *chosen] if args.reference else chosen
     work = args.work or Path(tempfile.mkdtemp(prefix="copier-mlops-sweep-"))
@@ -291,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "jobs": args.jobs,
+        "environment": _chosen_environment,
     }
     print(f"sweep: {len(chosen)} datasets, {args.jobs} at a time, in {work}", flush=True)
     shutil.rmtree(work / "template", ignore_errors=True)
