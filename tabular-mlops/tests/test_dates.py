@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from tabular_mlops.data.dates import _parse_each, parse_dates, parse_one
+from tabular_mlops.data.dates import _parse_each, parse_dates, parse_one, reads_as_date
 
 # Real formats, words and numbers that only look like dates, ranges, offsets, padding.
 VALUES = [
@@ -39,3 +39,17 @@ def test_dates_beyond_nanosecond_range_and_nanosecond_times_are_read() -> None:
     fine = parse_dates(pd.Series(["2013-01-01T05:00:00.123456789Z", "2013-01-01 05:00:00"]),
                        "%Y-%m-%d %H:%M:%S")  # fmt: skip
     assert fine[0] == pd.Timestamp("2013-01-01 05:00:00.123456789", tz="UTC")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pandas on day-first guesses
+@pytest.mark.parametrize(
+    "date_format", [None, "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%m/%d/%Y", "%b-%Y", "%H:%M"]
+)
+def test_the_api_accepts_as_a_date_what_the_column_reads_as_one(date_format: str | None) -> None:
+    """The API's check of each record's date (a column's format known) against the reader
+    of the whole column in that format: the same values are dates."""
+    column = parse_dates(pd.Series(VALUES, dtype=object), date_format)
+    for value, stamp in zip(VALUES, column, strict=True):
+        assert reads_as_date(value, date_format) == (not pd.isna(stamp)), value
+    assert not reads_as_date(None, date_format)
+    assert not reads_as_date(float("nan"), date_format)

@@ -19,7 +19,7 @@ import pandera.pandas as pa
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from tabular_mlops.config import Params
-from tabular_mlops.data.dates import parse_one
+from tabular_mlops.data.dates import reads_as_date
 from tabular_mlops.data.levels import level_text
 
 from ..data.schema import date_format_of, reads_non_dates_as_missing
@@ -139,8 +139,9 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _is_date(value: str) -> str:
-    if parse_one(value) is None:
+def _is_date(value: str, date_format: str | None) -> str:
+    """``value`` when the pipeline reads it as a date in a column of ``date_format``."""
+    if not reads_as_date(value, date_format):
         raise ValueError(
             f"{value!r} is not a date or time in a known format (such as "
             f"{EXAMPLE_TIME.date().isoformat()} or {EXAMPLE_TIME.isoformat()})"
@@ -181,7 +182,9 @@ def _field_type(column: pa.Column, kind: ColumnKind) -> Any:
             base = Annotated[str, Field(max_length=100, description=description)]
         else:
             base = Annotated[
-                str, Field(max_length=100, description=description), AfterValidator(_is_date)
+                str,
+                Field(max_length=100, description=description),
+                AfterValidator(partial(_is_date, date_format=date_format_of(column))),
             ]
     else:
         categories = _categories(column)
