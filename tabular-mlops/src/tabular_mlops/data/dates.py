@@ -124,9 +124,9 @@ def reads_as_date(value: Any, date_format: str | None) -> bool:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return False
     text = str(value).strip()
-    return (date_format is not None and _reads_in(text, date_format)) or _read_text(
-        text
-    ) is not None
+    if date_format is not None and _reads_in(text, date_format):
+        return True
+    return _read_text(text) is not None
 
 
 @lru_cache(maxsize=65_536)
