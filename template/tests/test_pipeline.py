@@ -31,10 +31,10 @@ from tabular_mlops.modeling.registry import load_metadata
 
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory, trained_workspace: Path) -> Path:
-    """A second run of every stage up to the gate (the gate may refuse), in a fresh workspace.
+    """A second run of the stages up to the gate (the gate may refuse), in a fresh workspace.
 
-    Its search's result is the trained workspace's: the search is the costliest stage, and
-    tabular-mlops's checks of `tune` run it twice and compare the bytes (model-3).
+    All but the search, whose result is copied from the trained workspace: it is the costliest
+    stage, and tabular-mlops's checks of `tune` run a search twice and compare the bytes.
     """
     workspace = copy_configuration(tmp_path_factory.mktemp("pipeline"))
     stages = stages_until("evaluate")
