@@ -38,11 +38,12 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory, trained_workspace: Pa
     """
     workspace = copy_configuration(tmp_path_factory.mktemp("pipeline"))
     stages = stages_until("evaluate")
-    run_stages(workspace, stages[: stages.index("tune")])
+    search = stages.index("tune")
+    run_stages(workspace, stages[:search])
     tuned = load_params(workspace / "params.yaml").tune.output_path
     (workspace / tuned).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(trained_workspace / tuned, workspace / tuned)
-    run_stages(workspace, stages[stages.index("tune") + 1 :])
+    run_stages(workspace, stages[search + 1 :])
     previous = Path.cwd()
     os.chdir(workspace)
     try:
